@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Maps and helpers that every kind's programs share: per-stack totals, the
+ * stack store, the counters. The maps are __weak so that each .bpf.c file can
+ * include this header and `bpftool gen object` links them into one.
+ */
+#ifndef COMMON_BPF_H
+#define COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "leakscope.h"
+
+/* errno values the map helpers return (no libc headers in BPF) */
+#define E2BIG  7
+#define EEXIST 17
+
+/* Sizes are defaults: userspace sets them with bpf_map__set_max_entries(). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, struct ls_totals_key);
+	__type(value, struct ls_totals);
+} totals SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct ls_stack);
+} stacks SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps") __weak;
+
+/* Where a stack is assembled before it is hashed and stored (too big for the
+ * 512-byte BPF stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ls_stack);
+} stack_scratch SEC(".maps") __weak;
+
+static __always_inline void count(enum ls_counter c)
+{
+	__u32 key = c;
+	__u64 *v = bpf_map_lookup_elem(&counters, &key);
+
+	if (v)
+		*v += 1; /* per-CPU: no atomic needed */
+}
+
+static __always_inline __u64 hash_mix(__u64 h, __u64 v)
+{
+	h ^= v;
+	h *= 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 29);
+}
+
+/*
+ * Walk the user stack by frame pointers and store it; returns its id, 0 when
+ * lost. `entry_sp` is the stack pointer at the probed function's entry: the
+ * return address into its caller sits there, while rbp still holds the
+ * caller's frame, whose saved return address leads to the caller's caller.
+ * Reading [sp] first is what keeps the function that called the API in the
+ * stack (bpf_get_stack would start at the caller's caller).
+ */
+static __always_inline __u64 capture_user_stack(__u64 entry_sp, __u64 fp)
+{
+	struct frame_record {
+		__u64 next_fp;
+		__u64 ret;
+	} rec;
+	__u32 zero = 0;
+	struct ls_stack *st = bpf_map_lookup_elem(&stack_scratch, &zero);
+	__u64 ret = 0, h = 0xcbf29ce484222325ULL;
+	int n = 1, i;
+
+	if (!st)
+		return 0;
+	if (bpf_probe_read_user(&ret, sizeof(ret), (void *)entry_sp) || !ret) {
+		count(CNT_STACKS_EMPTY);
+		return 0;
+	}
+	st->ips[0] = ret;
+	h = hash_mix(h, ret);
+	for (i = 1; i < MAX_STACK_DEPTH; i++) {
+		/* A frame record lives above the current stack pointer, 8-aligned,
+		 * and each one is further up the stack than the last. */
+		if (fp < entry_sp || (fp & 7))
+			break;
+		if (bpf_probe_read_user(&rec, sizeof(rec), (void *)fp) || !rec.ret)
+			break;
+		st->ips[i] = rec.ret;
+		h = hash_mix(h, rec.ret);
+		n++;
+		if (rec.next_fp <= fp)
+			break;
+		fp = rec.next_fp;
+	}
+	if (n == MAX_STACK_DEPTH)
+		count(CNT_STACKS_TRUNCATED);
+	else
+		st->ips[n & (MAX_STACK_DEPTH - 1)] = 0; /* readers stop here */
+	if (!h)
+		h = 1; /* 0 means "lost" */
+	if (bpf_map_update_elem(&stacks, &h, st, BPF_NOEXIST) == -E2BIG) {
+		count(CNT_STACKS_FULL);
+		return 0;
+	}
+	return h;
+}
+
+/*
+ * The per-stack totals entry of `site` for objects acquired now, created if
+ * needed; NULL (and counted) when the map is full.
+ */
+static __always_inline struct ls_totals *totals_for(struct ls_totals_key *key)
+{
+	struct ls_totals zero = {};
+	struct ls_totals *t;
+
+	key->gen = bpf_ktime_get_ns() >> GEN_SHIFT;
+	key->pad = 0;
+	t = bpf_map_lookup_elem(&totals, key);
+	if (t)
+		return t;
+	/* -EEXIST means another CPU created it first: fine. */
+	bpf_map_update_elem(&totals, key, &zero, BPF_NOEXIST);
+	t = bpf_map_lookup_elem(&totals, key);
+	if (!t)
+		count(CNT_TOTALS_FULL);
+	return t;
+}
+
+static __always_inline void totals_sub(const struct ls_totals_key *key, __u64 bytes)
+{
+	struct ls_totals *t = bpf_map_lookup_elem(&totals, key);
+
+	if (!t)
+		return;
+	__sync_fetch_and_sub(&t->bytes, bytes);
+	__sync_fetch_and_sub(&t->count, 1);
+}
+
+#endif /* COMMON_BPF_H */

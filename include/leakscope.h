@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Types shared by the BPF programs and userspace: the one definition of every
+ * map key and value. The BPF side includes vmlinux.h first, userspace gets the
+ * same fixed-width types from <linux/types.h>.
+ */
+#ifndef LEAKSCOPE_H
+#define LEAKSCOPE_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Frames kept per stack; the walk stops earlier at the outermost frame. */
+#define MAX_STACK_DEPTH 64
+
+/* Outstanding objects are bucketed by age in "generations" of 2^30 ns (~1.07 s)
+ * of CLOCK_MONOTONIC, so a report gets ages from the per-stack map alone. */
+#define GEN_SHIFT 30
+
+/* What kind of resource an outstanding object is. */
+enum ls_kind {
+	LS_KIND_HEAP = 0,
+	LS_KIND_MAX,
+};
+
+/* The API a program called to acquire the object: the leaf frame of a report.
+ * The order is the order of the names in api_names[] (src/probes.c). */
+enum ls_api {
+	LS_API_MALLOC = 0,
+	LS_API_CALLOC,
+	LS_API_REALLOC,
+	LS_API_REALLOCARRAY,
+	LS_API_ALIGNED_ALLOC,
+	LS_API_POSIX_MEMALIGN,
+	LS_API_MEMALIGN,
+	LS_API_VALLOC,
+	LS_API_PVALLOC,
+	LS_API_STRDUP,
+	LS_API_STRNDUP,
+	LS_API_NEW,
+	LS_API_NEW_ARRAY,
+	LS_API_FREE,
+	LS_API_DELETE,
+	LS_API_DELETE_ARRAY,
+	LS_API_MAX,
+};
+
+/*
+ * The attach cookie of every heap uprobe: which API it is and how far the
+ * probed instruction's stack pointer sits below the one at function entry
+ * (non-zero when placement moved the probe past pushes).
+ */
+#define COOKIE_API_MASK	  0xffULL
+#define COOKIE_SP_SHIFT	  8
+#define COOKIE_SP_MASK	  0xffULL
+#define COOKIE(api, sp_delta) ((__u64)(api) | ((__u64)(sp_delta) << COOKIE_SP_SHIFT))
+
+/* Counters of everything that can go wrong or be dropped. */
+enum ls_counter {
+	CNT_ALLOCS = 0,	      /* acquisitions recorded */
+	CNT_FREES,	      /* releases of recorded objects */
+	CNT_UNKNOWN_FREES,    /* releases of objects never seen acquired */
+	CNT_OBJECTS_FULL,     /* acquisitions dropped: object map full */
+	CNT_TOTALS_FULL,      /* acquisitions dropped: per-stack map full */
+	CNT_STACKS_FULL,      /* stacks lost: stack map full */
+	CNT_STACKS_EMPTY,     /* stacks lost: not even one frame readable */
+	CNT_STACKS_TRUNCATED, /* stacks cut at MAX_STACK_DEPTH */
+	CNT_STATE_FULL,	      /* per-thread state unavailable */
+	CNT_NESTED,	      /* inner allocator calls folded into their caller */
+	CNT_MAX,
+};
+
+/* Identity of one row of a report, without its age. */
+struct ls_site {
+	__u64 stack_id; /* key into the stacks map; 0 = stack lost */
+	__u32 tgid;
+	__u16 kind; /* enum ls_kind */
+	__u16 api;  /* enum ls_api */
+};
+
+/* Key of the per-stack totals map: a site and the generation of its objects. */
+struct ls_totals_key {
+	struct ls_site site;
+	__u32 gen; /* allocation time >> GEN_SHIFT */
+	__u32 pad;
+};
+
+struct ls_totals {
+	__s64 bytes;
+	__s64 count;
+};
+
+/* Key of the outstanding-objects map. */
+struct ls_object_key {
+	__u64 addr;
+	__u32 tgid;
+	__u32 pad;
+};
+
+struct ls_object {
+	struct ls_totals_key where; /* the totals entry this object is counted in */
+	__u64 size;
+};
+
+struct ls_stack {
+	__u64 ips[MAX_STACK_DEPTH]; /* return addresses, innermost first, ended
+				    * by a 0 unless all are used */
+};
+
+_Static_assert(sizeof(struct ls_site) == 16, "ls_site layout");
+_Static_assert(sizeof(struct ls_totals_key) == 24, "ls_totals_key layout");
+_Static_assert(sizeof(struct ls_totals) == 16, "ls_totals layout");
+_Static_assert(sizeof(struct ls_object_key) == 16, "ls_object_key layout");
+_Static_assert(sizeof(struct ls_object) == 32, "ls_object layout");
+
+#endif /* LEAKSCOPE_H */

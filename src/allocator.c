@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "allocator.h"
+#include "elf_lookup.h"
+#include "proc_maps.h"
+#include "target.h"
+#include "util.h"
+
+static const struct api_function functions[] = {
+	{"malloc", LS_API_MALLOC, PROG_ALLOC, false},
+	{"calloc", LS_API_CALLOC, PROG_CALLOC, false},
+	{"realloc", LS_API_REALLOC, PROG_REALLOC, false},
+	{"reallocarray", LS_API_REALLOCARRAY, PROG_REALLOCARRAY, false},
+	{"aligned_alloc", LS_API_ALIGNED_ALLOC, PROG_ALLOC_ALIGNED, false},
+	{"posix_memalign", LS_API_POSIX_MEMALIGN, PROG_POSIX_MEMALIGN, false},
+	{"memalign", LS_API_MEMALIGN, PROG_ALLOC_ALIGNED, false},
+	{"valloc", LS_API_VALLOC, PROG_ALLOC, false},
+	{"pvalloc", LS_API_PVALLOC, PROG_ALLOC, false},
+	{"free", LS_API_FREE, PROG_FREE, false},
+	{"cfree", LS_API_FREE, PROG_FREE, false},
+	/* libc helpers that allocate through malloc but keep no frame pointer */
+	{"strdup", LS_API_STRDUP, PROG_WRAPPER, true},
+	{"strndup", LS_API_STRNDUP, PROG_WRAPPER, true},
+	/* operator new, new[]: plain, nothrow, aligned, aligned nothrow */
+	{"_Znwm", LS_API_NEW, PROG_ALLOC, true},
+	{"_ZnwmRKSt9nothrow_t", LS_API_NEW, PROG_ALLOC, true},
+	{"_ZnwmSt11align_val_t", LS_API_NEW, PROG_ALLOC, true},
+	{"_ZnwmSt11align_val_tRKSt9nothrow_t", LS_API_NEW, PROG_ALLOC, true},
+	{"_Znam", LS_API_NEW_ARRAY, PROG_ALLOC, true},
+	{"_ZnamRKSt9nothrow_t", LS_API_NEW_ARRAY, PROG_ALLOC, true},
+	{"_ZnamSt11align_val_t", LS_API_NEW_ARRAY, PROG_ALLOC, true},
+	{"_ZnamSt11align_val_tRKSt9nothrow_t", LS_API_NEW_ARRAY, PROG_ALLOC, true},
+	/* operator delete, delete[]: plain, sized, nothrow, aligned, both */
+	{"_ZdlPv", LS_API_DELETE, PROG_FREE, true},
+	{"_ZdlPvm", LS_API_DELETE, PROG_FREE, true},
+	{"_ZdlPvRKSt9nothrow_t", LS_API_DELETE, PROG_FREE, true},
+	{"_ZdlPvSt11align_val_t", LS_API_DELETE, PROG_FREE, true},
+	{"_ZdlPvmSt11align_val_t", LS_API_DELETE, PROG_FREE, true},
+	{"_ZdlPvSt11align_val_tRKSt9nothrow_t", LS_API_DELETE, PROG_FREE, true},
+	{"_ZdaPv", LS_API_DELETE_ARRAY, PROG_FREE, true},
+	{"_ZdaPvm", LS_API_DELETE_ARRAY, PROG_FREE, true},
+	{"_ZdaPvRKSt9nothrow_t", LS_API_DELETE_ARRAY, PROG_FREE, true},
+	{"_ZdaPvSt11align_val_t", LS_API_DELETE_ARRAY, PROG_FREE, true},
+	{"_ZdaPvmSt11align_val_t", LS_API_DELETE_ARRAY, PROG_FREE, true},
+	{"_ZdaPvSt11align_val_tRKSt9nothrow_t", LS_API_DELETE_ARRAY, PROG_FREE, true},
+};
+#define N_FUNCTIONS (sizeof(functions) / sizeof(functions[0]))
+
+/* Prefixed allocators probed when a binary defines them (bundled jemalloc,
+ * gperftools, mimalloc); nesting in BPF keeps an unprefixed malloc that
+ * calls them from counting twice. */
+static const char *const auto_prefixes[] = {"", "je_", "tc_", "mi_"};
+
+static const char *const api_names[LS_API_MAX] = {
+	[LS_API_MALLOC] = "malloc",
+	[LS_API_CALLOC] = "calloc",
+	[LS_API_REALLOC] = "realloc",
+	[LS_API_REALLOCARRAY] = "reallocarray",
+	[LS_API_ALIGNED_ALLOC] = "aligned_alloc",
+	[LS_API_POSIX_MEMALIGN] = "posix_memalign",
+	[LS_API_MEMALIGN] = "memalign",
+	[LS_API_VALLOC] = "valloc",
+	[LS_API_PVALLOC] = "pvalloc",
+	[LS_API_STRDUP] = "strdup",
+	[LS_API_STRNDUP] = "strndup",
+	[LS_API_NEW] = "operator new",
+	[LS_API_NEW_ARRAY] = "operator new[]",
+	[LS_API_FREE] = "free",
+	[LS_API_DELETE] = "operator delete",
+	[LS_API_DELETE_ARRAY] = "operator delete[]",
+};
+
+const char *api__name(enum ls_api api)
+{
+	return api < LS_API_MAX && api_names[api] ? api_names[api] : "?";
+}
+
+struct object_list {
+	char **paths;
+	size_t count;
+};
+
+static void add_object(struct object_list *l, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < l->count; i++)
+		if (!strcmp(l->paths[i], path))
+			return;
+	l->paths = xrealloc(l->paths, l->count + 1, sizeof(*l->paths));
+	l->paths[l->count++] = xstrdup(path);
+}
+
+static void free_objects(struct object_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->count; i++)
+		free(l->paths[i]);
+	free(l->paths);
+}
+
+/*
+ * A command not yet started: ask its dynamic loader for the load order
+ * (`ld.so --list`, what ldd does: it maps the objects, runs none of their
+ * code). A static executable is its own allocator.
+ */
+static int objects_of_command(const char *exe, struct object_list *l)
+{
+	char interp[PATH_MAX], line[PATH_MAX + 64];
+	int out[2], status;
+	FILE *f;
+	pid_t pid;
+
+	add_object(l, exe);
+	if (elf_lookup__interpreter(exe, interp, sizeof(interp)))
+		return 0;
+	if (pipe(out))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		dup2(out[1], STDOUT_FILENO);
+		close(out[0]);
+		close(out[1]);
+		execl(interp, interp, "--list", exe, (char *)NULL);
+		_exit(127);
+	}
+	close(out[1]);
+	f = fdopen(out[0], "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		/* "\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" or
+		 * "\t/lib64/ld-linux-x86-64.so.2 (0x...)" */
+		char *p = strstr(line, "=> "), *end;
+
+		p = p ? p + 3 : line + strspn(line, " \t");
+		if (*p != '/')
+			continue;
+		end = strstr(p, " (");
+		if (end)
+			*end = '\0';
+		p[strcspn(p, "\n")] = '\0';
+		add_object(l, p);
+	}
+	if (f)
+		fclose(f);
+	waitpid(pid, &status, 0);
+	return 0;
+}
+
+/* The C library and libstdc++ define the defaults everybody else overrides. */
+static int default_rank(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	if (!strncmp(base, "libc.so", 7) || !strncmp(base, "libc-", 5))
+		return 2;
+	if (!strncmp(base, "libstdc++", 9))
+		return 1;
+	return 0;
+}
+
+/*
+ * A running process: its mapped objects, the executable first and the
+ * default libraries last, which is the order interposition resolves in.
+ */
+static int objects_of_process(const struct target *t, struct object_list *l)
+{
+	struct proc_maps maps;
+	char exe[PATH_MAX + 32], link[64];
+	ssize_t n;
+	size_t i;
+	int rank, err;
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", t->pid);
+	n = readlink(link, exe, sizeof(exe) - 1);
+	if (n < 0)
+		return -errno;
+	exe[n] = '\0';
+	err = proc_maps__read(t->pid, &maps);
+	if (err)
+		return err;
+	add_object(l, exe);
+	for (rank = 0; rank <= 2; rank++)
+		for (i = 0; i < maps.count; i++) {
+			const struct map_entry *m = &maps.entries[i];
+
+			if (m->path[0] == '/' && m->perms[2] == 'x' && !strstr(m->path, " (deleted)") &&
+			    default_rank(m->path) == rank)
+				add_object(l, m->path);
+		}
+	proc_maps__free(&maps);
+	return 0;
+}
+
+static bool matches_lib(const char *path, const char *lib)
+{
+	const char *base = strrchr(path, '/');
+
+	if (lib[0] == '/')
+		return !strcmp(path, lib);
+	base = base ? base + 1 : path;
+	return !strncmp(base, lib, strlen(lib)) || strstr(path, lib);
+}
+
+static bool planned(const struct probe_plan *plan, const char *binary, uint64_t offset)
+{
+	size_t i;
+
+	for (i = 0; i < plan->count; i++)
+		if (plan->points[i].offset == offset && !strcmp(plan->points[i].binary, binary))
+			return true;
+	return false;
+}
+
+/* For one prefix, bind every function to the first object defining it. */
+static void plan_prefix(const struct target *t, const struct object_list *objs, const char *prefix,
+			struct probe_plan *plan)
+{
+	const char *names[N_FUNCTIONS];
+	char symbols[N_FUNCTIONS][64];
+	uint64_t offsets[N_FUNCTIONS];
+	bool bound[N_FUNCTIONS] = {false};
+	size_t i, k;
+
+	for (k = 0; k < N_FUNCTIONS; k++) {
+		snprintf(symbols[k], sizeof(symbols[k]), "%s%s", functions[k].unprefixed ? "" : prefix,
+			 functions[k].name);
+		names[k] = symbols[k];
+	}
+	for (i = 0; i < objs->count; i++) {
+		char path[PATH_MAX + 32];
+
+		target__path(t, objs->paths[i], path, sizeof(path));
+		if (elf_lookup__functions(path, names, N_FUNCTIONS, offsets))
+			continue;
+		for (k = 0; k < N_FUNCTIONS; k++) {
+			struct probe_point *p;
+
+			if (bound[k] || !offsets[k])
+				continue;
+			bound[k] = true;
+			if (planned(plan, path, offsets[k]))
+				continue; /* an alias of a function already probed */
+			plan->points = xrealloc(plan->points, plan->count + 1, sizeof(*plan->points));
+			p = &plan->points[plan->count++];
+			p->fn = &functions[k];
+			snprintf(p->symbol, sizeof(p->symbol), "%s", symbols[k]);
+			p->binary = xstrdup(path);
+			p->offset = offsets[k];
+		}
+	}
+}
+
+static bool plan_has(const struct probe_plan *plan, enum heap_prog prog)
+{
+	size_t i;
+
+	for (i = 0; i < plan->count; i++)
+		if (plan->points[i].fn->prog == prog)
+			return true;
+	return false;
+}
+
+int allocator__plan(const struct target *t, const char *lib, const char *prefix,
+		    struct probe_plan *plan)
+{
+	struct object_list objs = {0}, chosen = {0};
+	size_t i;
+	int err;
+
+	memset(plan, 0, sizeof(*plan));
+	err = t->spawned ? objects_of_command(t->exe, &objs) : objects_of_process(t, &objs);
+	if (err) {
+		ls_error("cannot read the objects of PID %d: %s", t->pid, strerror(-err));
+		free_objects(&objs);
+		return LS_EXIT_NO_TARGET;
+	}
+	if (lib) {
+		for (i = 0; i < objs.count; i++)
+			if (matches_lib(objs.paths[i], lib))
+				add_object(&chosen, objs.paths[i]);
+		if (!chosen.count && lib[0] == '/')
+			add_object(&chosen, lib);
+		plan_prefix(t, &chosen, prefix, plan);
+	} else {
+		for (i = 0; i < sizeof(auto_prefixes) / sizeof(auto_prefixes[0]); i++)
+			plan_prefix(t, &objs, auto_prefixes[i], plan);
+	}
+	free_objects(&objs);
+	free_objects(&chosen);
+	if (!plan_has(plan, PROG_ALLOC) || !plan_has(plan, PROG_FREE)) {
+		if (lib)
+			ls_error("'%s' with prefix '%s' defines no malloc and free in PID %d", lib,
+				 prefix, t->pid);
+		else
+			ls_error("no allocator found in PID %d: no object defines malloc and free "
+				 "(a stripped static binary?)",
+				 t->pid);
+		allocator__free_plan(plan);
+		return LS_EXIT_ALLOCATOR;
+	}
+	return 0;
+}
+
+void allocator__free_plan(struct probe_plan *plan)
+{
+	size_t i;
+
+	for (i = 0; i < plan->count; i++)
+		free(plan->points[i].binary);
+	free(plan->points);
+	memset(plan, 0, sizeof(*plan));
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Which functions make up the target's allocator, and where they are: for
+ * each allocator entry point, the first object in the target's symbol search
+ * order that defines it, as the dynamic linker would bind it.
+ */
+#ifndef ALLOCATOR_H
+#define ALLOCATOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "leakscope.h"
+
+struct target;
+
+/* How a heap program reads its arguments; one BPF program each. */
+enum heap_prog {
+	PROG_ALLOC,	      /* (size) */
+	PROG_ALLOC_ALIGNED,   /* (alignment, size) */
+	PROG_CALLOC,	      /* (nmemb, size) */
+	PROG_REALLOC,	      /* (ptr, size) */
+	PROG_REALLOCARRAY,    /* (ptr, nmemb, size) */
+	PROG_POSIX_MEMALIGN,  /* (memptr, alignment, size) */
+	PROG_WRAPPER,	      /* allocates through malloc: stack only */
+	PROG_FREE,	      /* (ptr, ...) */
+};
+
+struct api_function {
+	const char *name;
+	enum ls_api api;
+	enum heap_prog prog;
+	bool unprefixed; /* C++ operators, libc helpers: never prefixed */
+};
+
+/* One function to probe. */
+struct probe_point {
+	const struct api_function *fn;
+	char symbol[64]; /* with prefix */
+	char *binary;	 /* path to attach to, as seen from here */
+	uint64_t offset; /* file offset of the function */
+};
+
+struct probe_plan {
+	struct probe_point *points;
+	size_t count;
+};
+
+/*
+ * Plans the heap probes of `t`. `lib`/`prefix` come from --allocator (NULL:
+ * detect). Returns 0 or an LS_EXIT_* code after one line on stderr.
+ */
+int allocator__plan(const struct target *t, const char *lib, const char *prefix,
+		    struct probe_plan *plan);
+void allocator__free_plan(struct probe_plan *plan);
+
+const char *api__name(enum ls_api api);
+
+#endif /* ALLOCATOR_H */

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "util.h"
+
+static const char usage_text[] =
+	"Usage: leakscope [options] -p PID\n"
+	"       leakscope [options] -- COMMAND [ARGS...]\n"
+	"\n"
+	"Reports, per call stack, the heap blocks a process still holds.\n"
+	"\n"
+	"Target:\n"
+	"  -p, --pid PID           trace a running process\n"
+	"  -- COMMAND ARGS...      start COMMAND and trace it from its first instruction\n"
+	"\n"
+	"Reports:\n"
+	"  -i, --interval SECONDS  seconds between reports (default 10)\n"
+	"  -d, --duration SECONDS  stop after this long (default: until the target exits)\n"
+	"      --count N           stop after N reports\n"
+	"      --top N             stacks per report (default 10)\n"
+	"      --min-age SECONDS   only objects at least this old (default 0)\n"
+	"      --min-size BYTES    only blocks at least this large\n"
+	"      --max-size BYTES    only blocks at most this large\n"
+	"      --full-stacks       print every frame of each stack, not the top four\n"
+	"      --folded FILE       write folded stacks for flamegraph.pl at each report\n"
+	"      --folded-value bytes|count   value of each folded line (default bytes)\n"
+	"\n"
+	"Tracing:\n"
+	"      --allocator LIB[:PREFIX]  probe this library (path or name), with an\n"
+	"                          optional symbol prefix such as je_\n"
+	"      --max-objects N     outstanding objects tracked (default 1048576)\n"
+	"      --max-stacks N      distinct stacks stored (default 16384)\n"
+	"      --max-sites N       per-stack totals entries (default 65536)\n"
+	"  -v, --verbose           print what is attached where, and all counters\n"
+	"  -h, --help              this text\n";
+
+enum {
+	OPT_COUNT = 256,
+	OPT_TOP,
+	OPT_MIN_AGE,
+	OPT_MIN_SIZE,
+	OPT_MAX_SIZE,
+	OPT_FOLDED,
+	OPT_FOLDED_VALUE,
+	OPT_FULL_STACKS,
+	OPT_ALLOCATOR,
+	OPT_MAX_OBJECTS,
+	OPT_MAX_STACKS,
+	OPT_MAX_SITES,
+};
+
+static const struct option long_options[] = {
+	{"pid", required_argument, NULL, 'p'},
+	{"interval", required_argument, NULL, 'i'},
+	{"duration", required_argument, NULL, 'd'},
+	{"count", required_argument, NULL, OPT_COUNT},
+	{"top", required_argument, NULL, OPT_TOP},
+	{"min-age", required_argument, NULL, OPT_MIN_AGE},
+	{"min-size", required_argument, NULL, OPT_MIN_SIZE},
+	{"max-size", required_argument, NULL, OPT_MAX_SIZE},
+	{"folded", required_argument, NULL, OPT_FOLDED},
+	{"folded-value", required_argument, NULL, OPT_FOLDED_VALUE},
+	{"full-stacks", no_argument, NULL, OPT_FULL_STACKS},
+	{"allocator", required_argument, NULL, OPT_ALLOCATOR},
+	{"max-objects", required_argument, NULL, OPT_MAX_OBJECTS},
+	{"max-stacks", required_argument, NULL, OPT_MAX_STACKS},
+	{"max-sites", required_argument, NULL, OPT_MAX_SITES},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+static int bad_number(const char *what, const char *arg)
+{
+	ls_error("invalid %s '%s'", what, arg);
+	return LS_EXIT_USAGE;
+}
+
+/* A non-negative whole number in [min, max]; no sign, no trailing junk. */
+static int parse_u64(const char *what, const char *arg, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (arg[0] < '0' || arg[0] > '9')
+		return bad_number(what, arg);
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return bad_number(what, arg);
+	*out = v;
+	return 0;
+}
+
+/* A non-negative number of seconds, fractions allowed. */
+static int parse_seconds(const char *what, const char *arg, double min, double *out)
+{
+	char *end;
+	double v;
+
+	if ((arg[0] < '0' || arg[0] > '9') && arg[0] != '.')
+		return bad_number(what, arg);
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || *end || !isfinite(v) || v < min || v > 1e9)
+		return bad_number(what, arg);
+	*out = v;
+	return 0;
+}
+
+static void set_defaults(struct options *opt)
+{
+	memset(opt, 0, sizeof(*opt));
+	opt->interval = 10;
+	opt->top = 10;
+	opt->max_size = UINT64_MAX;
+	opt->folded_value = FOLDED_BYTES;
+	opt->max_objects = 1 << 20;
+	opt->max_stacks = 16384;
+	opt->max_sites = 65536;
+}
+
+static int parse_one(int c, const char *arg, struct options *opt)
+{
+	uint64_t v;
+	int err = 0;
+
+	switch (c) {
+	case 'p':
+		err = parse_u64("PID", arg, 1, INT_MAX, &v);
+		opt->pid = v;
+		break;
+	case 'i':
+		err = parse_seconds("interval", arg, 0.1, &opt->interval);
+		break;
+	case 'd':
+		err = parse_seconds("duration", arg, 0.1, &opt->duration);
+		break;
+	case OPT_COUNT:
+		err = parse_u64("count", arg, 1, LONG_MAX, &v);
+		opt->count = v;
+		break;
+	case OPT_TOP:
+		err = parse_u64("--top", arg, 1, INT_MAX, &v);
+		opt->top = v;
+		break;
+	case OPT_MIN_AGE:
+		err = parse_seconds("--min-age", arg, 0, &opt->min_age);
+		break;
+	case OPT_MIN_SIZE:
+		err = parse_u64("--min-size", arg, 0, UINT64_MAX, &opt->min_size);
+		break;
+	case OPT_MAX_SIZE:
+		err = parse_u64("--max-size", arg, 0, UINT64_MAX, &opt->max_size);
+		break;
+	case OPT_FOLDED:
+		opt->folded_path = arg;
+		break;
+	case OPT_FOLDED_VALUE:
+		if (!strcmp(arg, "bytes"))
+			opt->folded_value = FOLDED_BYTES;
+		else if (!strcmp(arg, "count"))
+			opt->folded_value = FOLDED_COUNT;
+		else
+			return bad_number("--folded-value (bytes or count)", arg);
+		break;
+	case OPT_FULL_STACKS:
+		opt->full_stacks = true;
+		break;
+	case OPT_ALLOCATOR: {
+		const char *colon = strchr(arg, ':');
+
+		if (!*arg || colon == arg) {
+			ls_error("invalid --allocator '%s' (expected LIB[:PREFIX])", arg);
+			return LS_EXIT_USAGE;
+		}
+		opt->allocator_lib = colon ? strndup(arg, colon - arg) : arg;
+		opt->allocator_prefix = colon ? colon + 1 : "";
+		break;
+	}
+	case OPT_MAX_OBJECTS:
+		err = parse_u64("--max-objects", arg, 1, 1 << 28, &v);
+		opt->max_objects = v;
+		break;
+	case OPT_MAX_STACKS:
+		err = parse_u64("--max-stacks", arg, 1, 1 << 24, &v);
+		opt->max_stacks = v;
+		break;
+	case OPT_MAX_SITES:
+		err = parse_u64("--max-sites", arg, 1, 1 << 24, &v);
+		opt->max_sites = v;
+		break;
+	case 'v':
+		ls_verbose++;
+		break;
+	default:
+		return LS_EXIT_USAGE;
+	}
+	return err;
+}
+
+int cli__parse(int argc, char **argv, struct options *opt)
+{
+	int c, err;
+
+	set_defaults(opt);
+	opterr = 0;
+	/* '+': stop at the first non-option, so the command's own options are
+	 * never taken for ours. */
+	while ((c = getopt_long(argc, argv, "+:p:i:d:vh", long_options, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage_text, stdout);
+			return LS_EXIT_OK;
+		}
+		if (c == ':') {
+			ls_error("option '%s' needs a value (see --help)", argv[optind - 1]);
+			return LS_EXIT_USAGE;
+		}
+		if (c == '?') {
+			if (optopt && optopt < 256)
+				ls_error("unknown option '-%c' (see --help)", optopt);
+			else
+				ls_error("unknown option '%s' (see --help)", argv[optind - 1]);
+			return LS_EXIT_USAGE;
+		}
+		err = parse_one(c, optarg, opt);
+		if (err)
+			return err;
+	}
+	if (optind < argc)
+		opt->command = &argv[optind];
+	if (opt->pid && opt->command) {
+		ls_error("give either -p PID or -- COMMAND, not both");
+		return LS_EXIT_USAGE;
+	}
+	if (!opt->pid && !opt->command) {
+		ls_error("no target: give -p PID or -- COMMAND (see --help)");
+		return LS_EXIT_USAGE;
+	}
+	if (opt->min_size > opt->max_size) {
+		ls_error("--min-size is larger than --max-size");
+		return LS_EXIT_USAGE;
+	}
+	return -1;
+}

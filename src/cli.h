@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The command line: every option leakscope takes, parsed and validated. */
+#ifndef CLI_H
+#define CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum folded_value {
+	FOLDED_BYTES,
+	FOLDED_COUNT,
+};
+
+struct options {
+	int pid;	 /* -p: attach to this process */
+	char **command;	 /* after --: start this command */
+	double interval; /* -i: seconds between reports */
+	double duration; /* -d: seconds to trace, 0 = until the target exits */
+	long count;	 /* --count: reports before exiting, 0 = no limit */
+	int top;	 /* --top: stacks per report */
+	double min_age;	 /* --min-age: only objects at least this old (s) */
+	uint64_t min_size, max_size;
+	const char *folded_path;
+	enum folded_value folded_value;
+	bool full_stacks;
+	const char *allocator_lib; /* --allocator LIB[:PREFIX] */
+	const char *allocator_prefix;
+	uint32_t max_objects, max_stacks, max_sites;
+};
+
+/*
+ * Fills `opt` from argv. Returns -1 when leakscope should go on, otherwise the
+ * exit code (0 after --help, LS_EXIT_USAGE after a message on stderr).
+ */
+int cli__parse(int argc, char **argv, struct options *opt);
+
+#endif /* CLI_H */

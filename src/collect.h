@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Reading the BPF maps: per-stack totals, stacks, counters. */
+#ifndef COLLECT_H
+#define COLLECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "leakscope.h"
+
+struct totals_entry {
+	struct ls_totals_key key;
+	struct ls_totals val;
+};
+
+/*
+ * Every per-stack totals entry. Entries that emptied in a generation at
+ * least two behind `current_gen` are deleted on the way: no object points at
+ * them any more and BPF only creates entries of the current generation.
+ */
+int collect__totals(int map_fd, uint32_t current_gen, struct totals_entry **out, size_t *count);
+/* Sums the per-CPU counters. */
+int collect__counters(int map_fd, uint64_t out[CNT_MAX]);
+int collect__stack(int map_fd, uint64_t stack_id, struct ls_stack *out);
+
+#endif /* COLLECT_H */

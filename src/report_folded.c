@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Folded stacks for flamegraph.pl and speedscope: one line per stack, root
+ * first, the kind as the root frame: "[heap];main;leak_small;malloc 4000".
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "report.h"
+
+/* ';' separates frames and a line ends the stack: neither may appear inside
+ * one. Spaces may: the value is the last field. */
+static void put_frame(FILE *out, const char *s)
+{
+	for (; *s; s++)
+		fputc(*s == ';' ? ':' : *s == '\n' ? ' ' : *s, out);
+}
+
+int report_folded__write(const char *path, const struct report *r, enum folded_value value)
+{
+	char tmp[4096];
+	size_t i, k;
+	FILE *out;
+
+	/* Written aside and renamed, so a reader never sees half a file. */
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	out = fopen(tmp, "w");
+	if (!out)
+		return -errno;
+	for (i = 0; i < r->count; i++) {
+		const struct report_entry *e = &r->entries[i];
+
+		fputs("[heap]", out);
+		for (k = e->nframes; k-- > 0;) {
+			fputc(';', out);
+			put_frame(out, e->frames[k]);
+		}
+		fprintf(out, " %" PRId64 "\n", value == FOLDED_COUNT ? e->row.count : e->row.bytes);
+	}
+	if (fclose(out) || rename(tmp, path)) {
+		int err = -errno;
+
+		unlink(tmp);
+		return err;
+	}
+	return 0;
+}

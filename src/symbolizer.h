@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Turns raw user-space return addresses of one process into function names.
+ * ELF symbol tables are cached for the program's life, shared between all
+ * symbolizers by build-id (or by device and inode when a file has none).
+ * Not thread-safe: use from one thread.
+ */
+#ifndef SYMBOLIZER_H
+#define SYMBOLIZER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The strings stay valid until symbolizer__free() / symbolizer__cache_clear(). */
+struct frame {
+	const char *function; /* NULL when unknown */
+	/* basename of the mapped file, its "[name]" in maps ("[vdso]", "[heap]"), "[anon]" or "[unknown]" */
+	const char *module;
+	/* into the function when known, else the module's ELF vaddr (or file offset, or offset into
+	 * the mapping when there is no file) */
+	uint64_t offset;
+};
+
+struct symbolizer;
+
+/* NULL + errno; does not read anything yet: call symbolizer__refresh(). */
+struct symbolizer *symbolizer__new(int pid);
+/*
+ * Re-read /proc/PID/maps and open any new files. -errno on failure (-ESRCH when the process
+ * is gone), and then the previous maps stay in use so a dead target's stacks still resolve.
+ */
+int symbolizer__refresh(struct symbolizer *s);
+/* addr is a return address: the call instruction before it is what gets looked up. */
+void symbolizer__resolve(struct symbolizer *s, uint64_t addr, struct frame *out);
+/* "func" when known, else "module+0xoff"; returns what snprintf() returns. */
+int frame__format(const struct frame *f, char *buf, size_t len);
+void symbolizer__free(struct symbolizer *s);
+
+/* Drop every cached symbol table; only when no symbolizer is alive (tests, valgrind). */
+void symbolizer__cache_clear(void);
+
+#endif /* SYMBOLIZER_H */
