@@ -28,8 +28,22 @@ SRCS	 := $(wildcard src/*.c)
 OBJS	 := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
 LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 
+# Unit tests: each links the modules it tests, never the BPF skeleton.
+UNIT_TESTS := symbolize aggregate cli report
+UNIT_BINS  := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
+UNIT_MODS_symbolize := proc_maps elf_file elf_symtab symbolizer util
+UNIT_MODS_aggregate := aggregate util
+UNIT_MODS_cli	    := cli util
+UNIT_MODS_report    := report_text report_folded aggregate util
+
+FUZZERS	:= proc_maps elf cli
+FUZZ_MODS_proc_maps := proc_maps util
+FUZZ_MODS_elf	    := elf_file elf_symtab util
+FUZZ_MODS_cli	    := cli util
+FUZZ_SECONDS ?= 20
+
 .DELETE_ON_ERROR:
-.PHONY: all deps demo test unit e2e lint format install clean sanitize valgrind fuzz bench
+.PHONY: all print-deps deps demo test unit fixtures lint format install clean sanitize valgrind fuzz bench
 
 all: $(BUILD)/leakscope
 
@@ -54,6 +68,9 @@ $(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) include/leakscope.h $(BUILD)/leaks
 $(BUILD)/leakscope: $(OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
+print-deps:
+	@echo $(DEB_PACKAGES)
+
 # Installs what is missing, once; a no-op when everything is there.
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -62,19 +79,60 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-demo: deps all
+.SECONDEXPANSION:
+$(BUILD)/unit/test_%: tests/unit/test_%.c tests/unit/check.h $$(addprefix src/,$$(addsuffix .c,$$(UNIT_MODS_$$*))) $(wildcard src/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< $(addprefix src/,$(addsuffix .c,$(UNIT_MODS_$*))) -o $@ $(LDFLAGS) -lelf -lz -lstdc++
+
+$(BUILD)/unit/fixtures/.built: tests/unit/build_fixtures.sh tests/unit/fixtures/syms.c
+	sh tests/unit/build_fixtures.sh $(@D)
+	touch $@
+
+unit: $(UNIT_BINS) $(BUILD)/unit/fixtures/.built
+
+fixtures:
 	$(MAKE) -s -C tests/fixtures BUILD=$(abspath $(BUILD))/fixtures
+
+demo: deps all fixtures
 	sh tools/demo.sh $(BUILD)
 
-test: deps all
-	$(MAKE) -s -C tests/fixtures BUILD=$(abspath $(BUILD))/fixtures
+test: deps all unit fixtures
 	sh tests/run.sh $(BUILD)
 
+# The whole suite with the userspace built under ASan and UBSan.
+sanitize: deps
+	$(MAKE) BUILD=build/sanitize CC=clang \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" test
+
+# The unit tests under Valgrind's memcheck.
+valgrind: unit
+	@for t in $(UNIT_BINS); do \
+		valgrind -q --leak-check=full --error-exitcode=1 $$t $(BUILD)/unit/fixtures >/dev/null \
+			|| { echo "valgrind: $$t"; exit 1; }; \
+	done; echo "valgrind: $(words $(UNIT_BINS)) unit tests clean"
+
+# libFuzzer targets for every parser, each run FUZZ_SECONDS from tests/fuzz/corpus.
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(addprefix src/,$$(addsuffix .c,$$(FUZZ_MODS_$$*)))
+	@mkdir -p $(@D)
+	$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -fsanitize=fuzzer,address,undefined \
+		$^ -o $@ -lelf -lz
+
+fuzz: $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
+	@for f in $(FUZZERS); do \
+		mkdir -p $(BUILD)/fuzz/corpus/$$f; \
+		$(BUILD)/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
+			$(BUILD)/fuzz/corpus/$$f tests/fuzz/corpus/$$f 2>&1 | tail -n 1 || exit 1; \
+	done
+
+FORMATTED := src/*.c src/*.h include/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/unit/*.h \
+	     tests/unit/fixtures/*.c tests/fuzz/*.c tests/fixtures/*.c tests/fixtures/*.cc
+
 lint:
-	clang-format --dry-run -Werror src/*.c src/*.h include/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/unit/*.h tests/fixtures/*.c tests/fixtures/*.cc
+	clang-format --dry-run -Werror $(FORMATTED)
 
 format:
-	clang-format -i src/*.c src/*.h include/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/unit/*.h tests/fixtures/*.c tests/fixtures/*.cc
+	clang-format -i $(FORMATTED)
 
 install: $(BUILD)/leakscope
 	install -D -m 0755 $(BUILD)/leakscope $(DESTDIR)$(PREFIX)/sbin/leakscope

@@ -49,6 +49,10 @@ struct {
 	__type(value, struct ls_stack);
 } stack_scratch SEC(".maps") __weak;
 
+/* The top of user space with 5-level page tables; anything above is not a
+ * user address whatever the paging mode. */
+#define MAX_USER_ADDR 0x00ffffffffffffffULL
+
 static __always_inline void count(enum ls_counter c)
 {
 	__u32 key = c;
@@ -97,7 +101,11 @@ static __always_inline __u64 capture_user_stack(__u64 entry_sp, __u64 fp)
 		 * and each one is further up the stack than the last. */
 		if (fp < entry_sp || (fp & 7))
 			break;
-		if (bpf_probe_read_user(&rec, sizeof(rec), (void *)fp) || !rec.ret)
+		if (bpf_probe_read_user(&rec, sizeof(rec), (void *)fp))
+			break;
+		/* Code without frame pointers leaves other data in rbp: stop at
+		 * anything that cannot be a user-space return address. */
+		if (!rec.ret || rec.ret > MAX_USER_ADDR)
 			break;
 		st->ips[i] = rec.ret;
 		h = hash_mix(h, rec.ret);

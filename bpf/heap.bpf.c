@@ -205,8 +205,7 @@ static __always_inline void finish_alloc(struct call_state *cs, __u64 ret)
 
 	switch (cs->alloc_api) {
 	case LS_API_POSIX_MEMALIGN:
-		if ((int)ret != 0 ||
-		    bpf_probe_read_user(&addr, sizeof(addr), (void *)cs->out_ptr))
+		if ((int)ret != 0 || bpf_probe_read_user(&addr, sizeof(addr), (void *)cs->out_ptr))
 			return;
 		break;
 	case LS_API_REALLOC:

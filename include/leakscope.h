@@ -51,9 +51,9 @@ enum ls_api {
  * probed instruction's stack pointer sits below the one at function entry
  * (non-zero when placement moved the probe past pushes).
  */
-#define COOKIE_API_MASK	  0xffULL
-#define COOKIE_SP_SHIFT	  8
-#define COOKIE_SP_MASK	  0xffULL
+#define COOKIE_API_MASK	      0xffULL
+#define COOKIE_SP_SHIFT	      8
+#define COOKIE_SP_MASK	      0xffULL
 #define COOKIE(api, sp_delta) ((__u64)(api) | ((__u64)(sp_delta) << COOKIE_SP_SHIFT))
 
 /* Counters of everything that can go wrong or be dropped. */
@@ -105,7 +105,7 @@ struct ls_object {
 
 struct ls_stack {
 	__u64 ips[MAX_STACK_DEPTH]; /* return addresses, innermost first, ended
-				    * by a 0 unless all are used */
+				     * by a 0 unless all are used */
 };
 
 _Static_assert(sizeof(struct ls_site) == 16, "ls_site layout");

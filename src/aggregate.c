@@ -50,7 +50,8 @@ size_t aggregate__rows(const struct totals_entry *entries, size_t n, uint64_t no
 	struct site_row *out = xcalloc(n, sizeof(*out));
 	size_t i, k = 0;
 
-	memcpy(sorted, entries, n * sizeof(*sorted));
+	if (n) /* memcpy from NULL is undefined even for 0 bytes; an empty map gives NULL */
+		memcpy(sorted, entries, n * sizeof(*sorted));
 	qsort(sorted, n, sizeof(*sorted), by_site);
 	for (i = 0; i < n; i++) {
 		const struct totals_entry *e = &sorted[i];

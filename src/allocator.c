@@ -14,42 +14,42 @@
 #include "util.h"
 
 static const struct api_function functions[] = {
-	{"malloc", LS_API_MALLOC, PROG_ALLOC, false},
-	{"calloc", LS_API_CALLOC, PROG_CALLOC, false},
-	{"realloc", LS_API_REALLOC, PROG_REALLOC, false},
-	{"reallocarray", LS_API_REALLOCARRAY, PROG_REALLOCARRAY, false},
-	{"aligned_alloc", LS_API_ALIGNED_ALLOC, PROG_ALLOC_ALIGNED, false},
-	{"posix_memalign", LS_API_POSIX_MEMALIGN, PROG_POSIX_MEMALIGN, false},
-	{"memalign", LS_API_MEMALIGN, PROG_ALLOC_ALIGNED, false},
-	{"valloc", LS_API_VALLOC, PROG_ALLOC, false},
-	{"pvalloc", LS_API_PVALLOC, PROG_ALLOC, false},
-	{"free", LS_API_FREE, PROG_FREE, false},
-	{"cfree", LS_API_FREE, PROG_FREE, false},
-	/* libc helpers that allocate through malloc but keep no frame pointer */
-	{"strdup", LS_API_STRDUP, PROG_WRAPPER, true},
-	{"strndup", LS_API_STRNDUP, PROG_WRAPPER, true},
-	/* operator new, new[]: plain, nothrow, aligned, aligned nothrow */
-	{"_Znwm", LS_API_NEW, PROG_ALLOC, true},
-	{"_ZnwmRKSt9nothrow_t", LS_API_NEW, PROG_ALLOC, true},
-	{"_ZnwmSt11align_val_t", LS_API_NEW, PROG_ALLOC, true},
-	{"_ZnwmSt11align_val_tRKSt9nothrow_t", LS_API_NEW, PROG_ALLOC, true},
-	{"_Znam", LS_API_NEW_ARRAY, PROG_ALLOC, true},
-	{"_ZnamRKSt9nothrow_t", LS_API_NEW_ARRAY, PROG_ALLOC, true},
-	{"_ZnamSt11align_val_t", LS_API_NEW_ARRAY, PROG_ALLOC, true},
-	{"_ZnamSt11align_val_tRKSt9nothrow_t", LS_API_NEW_ARRAY, PROG_ALLOC, true},
-	/* operator delete, delete[]: plain, sized, nothrow, aligned, both */
-	{"_ZdlPv", LS_API_DELETE, PROG_FREE, true},
-	{"_ZdlPvm", LS_API_DELETE, PROG_FREE, true},
-	{"_ZdlPvRKSt9nothrow_t", LS_API_DELETE, PROG_FREE, true},
-	{"_ZdlPvSt11align_val_t", LS_API_DELETE, PROG_FREE, true},
-	{"_ZdlPvmSt11align_val_t", LS_API_DELETE, PROG_FREE, true},
-	{"_ZdlPvSt11align_val_tRKSt9nothrow_t", LS_API_DELETE, PROG_FREE, true},
-	{"_ZdaPv", LS_API_DELETE_ARRAY, PROG_FREE, true},
-	{"_ZdaPvm", LS_API_DELETE_ARRAY, PROG_FREE, true},
-	{"_ZdaPvRKSt9nothrow_t", LS_API_DELETE_ARRAY, PROG_FREE, true},
-	{"_ZdaPvSt11align_val_t", LS_API_DELETE_ARRAY, PROG_FREE, true},
-	{"_ZdaPvmSt11align_val_t", LS_API_DELETE_ARRAY, PROG_FREE, true},
-	{"_ZdaPvSt11align_val_tRKSt9nothrow_t", LS_API_DELETE_ARRAY, PROG_FREE, true},
+    {"malloc", LS_API_MALLOC, PROG_ALLOC, false},
+    {"calloc", LS_API_CALLOC, PROG_CALLOC, false},
+    {"realloc", LS_API_REALLOC, PROG_REALLOC, false},
+    {"reallocarray", LS_API_REALLOCARRAY, PROG_REALLOCARRAY, false},
+    {"aligned_alloc", LS_API_ALIGNED_ALLOC, PROG_ALLOC_ALIGNED, false},
+    {"posix_memalign", LS_API_POSIX_MEMALIGN, PROG_POSIX_MEMALIGN, false},
+    {"memalign", LS_API_MEMALIGN, PROG_ALLOC_ALIGNED, false},
+    {"valloc", LS_API_VALLOC, PROG_ALLOC, false},
+    {"pvalloc", LS_API_PVALLOC, PROG_ALLOC, false},
+    {"free", LS_API_FREE, PROG_FREE, false},
+    {"cfree", LS_API_FREE, PROG_FREE, false},
+    /* libc helpers that allocate through malloc but keep no frame pointer */
+    {"strdup", LS_API_STRDUP, PROG_WRAPPER, true},
+    {"strndup", LS_API_STRNDUP, PROG_WRAPPER, true},
+    /* operator new, new[]: plain, nothrow, aligned, aligned nothrow */
+    {"_Znwm", LS_API_NEW, PROG_ALLOC, true},
+    {"_ZnwmRKSt9nothrow_t", LS_API_NEW, PROG_ALLOC, true},
+    {"_ZnwmSt11align_val_t", LS_API_NEW, PROG_ALLOC, true},
+    {"_ZnwmSt11align_val_tRKSt9nothrow_t", LS_API_NEW, PROG_ALLOC, true},
+    {"_Znam", LS_API_NEW_ARRAY, PROG_ALLOC, true},
+    {"_ZnamRKSt9nothrow_t", LS_API_NEW_ARRAY, PROG_ALLOC, true},
+    {"_ZnamSt11align_val_t", LS_API_NEW_ARRAY, PROG_ALLOC, true},
+    {"_ZnamSt11align_val_tRKSt9nothrow_t", LS_API_NEW_ARRAY, PROG_ALLOC, true},
+    /* operator delete, delete[]: plain, sized, nothrow, aligned, both */
+    {"_ZdlPv", LS_API_DELETE, PROG_FREE, true},
+    {"_ZdlPvm", LS_API_DELETE, PROG_FREE, true},
+    {"_ZdlPvRKSt9nothrow_t", LS_API_DELETE, PROG_FREE, true},
+    {"_ZdlPvSt11align_val_t", LS_API_DELETE, PROG_FREE, true},
+    {"_ZdlPvmSt11align_val_t", LS_API_DELETE, PROG_FREE, true},
+    {"_ZdlPvSt11align_val_tRKSt9nothrow_t", LS_API_DELETE, PROG_FREE, true},
+    {"_ZdaPv", LS_API_DELETE_ARRAY, PROG_FREE, true},
+    {"_ZdaPvm", LS_API_DELETE_ARRAY, PROG_FREE, true},
+    {"_ZdaPvRKSt9nothrow_t", LS_API_DELETE_ARRAY, PROG_FREE, true},
+    {"_ZdaPvSt11align_val_t", LS_API_DELETE_ARRAY, PROG_FREE, true},
+    {"_ZdaPvmSt11align_val_t", LS_API_DELETE_ARRAY, PROG_FREE, true},
+    {"_ZdaPvSt11align_val_tRKSt9nothrow_t", LS_API_DELETE_ARRAY, PROG_FREE, true},
 };
 #define N_FUNCTIONS (sizeof(functions) / sizeof(functions[0]))
 
@@ -59,22 +59,22 @@ static const struct api_function functions[] = {
 static const char *const auto_prefixes[] = {"", "je_", "tc_", "mi_"};
 
 static const char *const api_names[LS_API_MAX] = {
-	[LS_API_MALLOC] = "malloc",
-	[LS_API_CALLOC] = "calloc",
-	[LS_API_REALLOC] = "realloc",
-	[LS_API_REALLOCARRAY] = "reallocarray",
-	[LS_API_ALIGNED_ALLOC] = "aligned_alloc",
-	[LS_API_POSIX_MEMALIGN] = "posix_memalign",
-	[LS_API_MEMALIGN] = "memalign",
-	[LS_API_VALLOC] = "valloc",
-	[LS_API_PVALLOC] = "pvalloc",
-	[LS_API_STRDUP] = "strdup",
-	[LS_API_STRNDUP] = "strndup",
-	[LS_API_NEW] = "operator new",
-	[LS_API_NEW_ARRAY] = "operator new[]",
-	[LS_API_FREE] = "free",
-	[LS_API_DELETE] = "operator delete",
-	[LS_API_DELETE_ARRAY] = "operator delete[]",
+    [LS_API_MALLOC] = "malloc",
+    [LS_API_CALLOC] = "calloc",
+    [LS_API_REALLOC] = "realloc",
+    [LS_API_REALLOCARRAY] = "reallocarray",
+    [LS_API_ALIGNED_ALLOC] = "aligned_alloc",
+    [LS_API_POSIX_MEMALIGN] = "posix_memalign",
+    [LS_API_MEMALIGN] = "memalign",
+    [LS_API_VALLOC] = "valloc",
+    [LS_API_PVALLOC] = "pvalloc",
+    [LS_API_STRDUP] = "strdup",
+    [LS_API_STRNDUP] = "strndup",
+    [LS_API_NEW] = "operator new",
+    [LS_API_NEW_ARRAY] = "operator new[]",
+    [LS_API_FREE] = "free",
+    [LS_API_DELETE] = "operator delete",
+    [LS_API_DELETE_ARRAY] = "operator delete[]",
 };
 
 const char *api__name(enum ls_api api)
@@ -194,8 +194,8 @@ static int objects_of_process(const struct target *t, struct object_list *l)
 		for (i = 0; i < maps.count; i++) {
 			const struct map_entry *m = &maps.entries[i];
 
-			if (m->path[0] == '/' && m->perms[2] == 'x' && !strstr(m->path, " (deleted)") &&
-			    default_rank(m->path) == rank)
+			if (m->path[0] == '/' && m->perms[2] == 'x' &&
+			    !strstr(m->path, " (deleted)") && default_rank(m->path) == rank)
 				add_object(l, m->path);
 		}
 	proc_maps__free(&maps);
@@ -233,8 +233,8 @@ static void plan_prefix(const struct target *t, const struct object_list *objs, 
 	size_t i, k;
 
 	for (k = 0; k < N_FUNCTIONS; k++) {
-		snprintf(symbols[k], sizeof(symbols[k]), "%s%s", functions[k].unprefixed ? "" : prefix,
-			 functions[k].name);
+		snprintf(symbols[k], sizeof(symbols[k]), "%s%s",
+			 functions[k].unprefixed ? "" : prefix, functions[k].name);
 		names[k] = symbols[k];
 	}
 	for (i = 0; i < objs->count; i++) {
@@ -251,7 +251,8 @@ static void plan_prefix(const struct target *t, const struct object_list *objs, 
 			bound[k] = true;
 			if (planned(plan, path, offsets[k]))
 				continue; /* an alias of a function already probed */
-			plan->points = xrealloc(plan->points, plan->count + 1, sizeof(*plan->points));
+			plan->points =
+			    xrealloc(plan->points, plan->count + 1, sizeof(*plan->points));
 			p = &plan->points[plan->count++];
 			p->fn = &functions[k];
 			snprintf(p->symbol, sizeof(p->symbol), "%s", symbols[k]);
@@ -271,14 +272,23 @@ static bool plan_has(const struct probe_plan *plan, enum heap_prog prog)
 	return false;
 }
 
-int allocator__plan(const struct target *t, const char *lib, const char *prefix,
-		    struct probe_plan *plan)
+int allocator__plan(const struct target *t, const char *spec, struct probe_plan *plan)
 {
 	struct object_list objs = {0}, chosen = {0};
+	char lib_buf[PATH_MAX], *lib = NULL;
+	const char *prefix = "";
 	size_t i;
 	int err;
 
 	memset(plan, 0, sizeof(*plan));
+	if (spec) {
+		snprintf(lib_buf, sizeof(lib_buf), "%s", spec);
+		lib = lib_buf;
+		if (strchr(lib, ':')) {
+			prefix = strchr(lib, ':') + 1;
+			*strchr(lib, ':') = '\0';
+		}
+	}
 	err = t->spawned ? objects_of_command(t->exe, &objs) : objects_of_process(t, &objs);
 	if (err) {
 		ls_error("cannot read the objects of PID %d: %s", t->pid, strerror(-err));

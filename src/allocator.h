@@ -17,14 +17,14 @@ struct target;
 
 /* How a heap program reads its arguments; one BPF program each. */
 enum heap_prog {
-	PROG_ALLOC,	      /* (size) */
-	PROG_ALLOC_ALIGNED,   /* (alignment, size) */
-	PROG_CALLOC,	      /* (nmemb, size) */
-	PROG_REALLOC,	      /* (ptr, size) */
-	PROG_REALLOCARRAY,    /* (ptr, nmemb, size) */
-	PROG_POSIX_MEMALIGN,  /* (memptr, alignment, size) */
-	PROG_WRAPPER,	      /* allocates through malloc: stack only */
-	PROG_FREE,	      /* (ptr, ...) */
+	PROG_ALLOC,	     /* (size) */
+	PROG_ALLOC_ALIGNED,  /* (alignment, size) */
+	PROG_CALLOC,	     /* (nmemb, size) */
+	PROG_REALLOC,	     /* (ptr, size) */
+	PROG_REALLOCARRAY,   /* (ptr, nmemb, size) */
+	PROG_POSIX_MEMALIGN, /* (memptr, alignment, size) */
+	PROG_WRAPPER,	     /* allocates through malloc: stack only */
+	PROG_FREE,	     /* (ptr, ...) */
 };
 
 struct api_function {
@@ -48,11 +48,10 @@ struct probe_plan {
 };
 
 /*
- * Plans the heap probes of `t`. `lib`/`prefix` come from --allocator (NULL:
+ * Plans the heap probes of `t`. `spec` is --allocator's "LIB[:PREFIX]" (NULL:
  * detect). Returns 0 or an LS_EXIT_* code after one line on stderr.
  */
-int allocator__plan(const struct target *t, const char *lib, const char *prefix,
-		    struct probe_plan *plan);
+int allocator__plan(const struct target *t, const char *spec, struct probe_plan *plan);
 void allocator__free_plan(struct probe_plan *plan);
 
 const char *api__name(enum ls_api api);

@@ -11,35 +11,35 @@
 #include "util.h"
 
 static const char usage_text[] =
-	"Usage: leakscope [options] -p PID\n"
-	"       leakscope [options] -- COMMAND [ARGS...]\n"
-	"\n"
-	"Reports, per call stack, the heap blocks a process still holds.\n"
-	"\n"
-	"Target:\n"
-	"  -p, --pid PID           trace a running process\n"
-	"  -- COMMAND ARGS...      start COMMAND and trace it from its first instruction\n"
-	"\n"
-	"Reports:\n"
-	"  -i, --interval SECONDS  seconds between reports (default 10)\n"
-	"  -d, --duration SECONDS  stop after this long (default: until the target exits)\n"
-	"      --count N           stop after N reports\n"
-	"      --top N             stacks per report (default 10)\n"
-	"      --min-age SECONDS   only objects at least this old (default 0)\n"
-	"      --min-size BYTES    only blocks at least this large\n"
-	"      --max-size BYTES    only blocks at most this large\n"
-	"      --full-stacks       print every frame of each stack, not the top four\n"
-	"      --folded FILE       write folded stacks for flamegraph.pl at each report\n"
-	"      --folded-value bytes|count   value of each folded line (default bytes)\n"
-	"\n"
-	"Tracing:\n"
-	"      --allocator LIB[:PREFIX]  probe this library (path or name), with an\n"
-	"                          optional symbol prefix such as je_\n"
-	"      --max-objects N     outstanding objects tracked (default 1048576)\n"
-	"      --max-stacks N      distinct stacks stored (default 16384)\n"
-	"      --max-sites N       per-stack totals entries (default 65536)\n"
-	"  -v, --verbose           print what is attached where, and all counters\n"
-	"  -h, --help              this text\n";
+    "Usage: leakscope [options] -p PID\n"
+    "       leakscope [options] -- COMMAND [ARGS...]\n"
+    "\n"
+    "Reports, per call stack, the heap blocks a process still holds.\n"
+    "\n"
+    "Target:\n"
+    "  -p, --pid PID           trace a running process\n"
+    "  -- COMMAND ARGS...      start COMMAND and trace it from its first instruction\n"
+    "\n"
+    "Reports:\n"
+    "  -i, --interval SECONDS  seconds between reports (default 10)\n"
+    "  -d, --duration SECONDS  stop after this long (default: until the target exits)\n"
+    "      --count N           stop after N reports\n"
+    "      --top N             stacks per report (default 10)\n"
+    "      --min-age SECONDS   only objects at least this old (default 0)\n"
+    "      --min-size BYTES    only blocks at least this large\n"
+    "      --max-size BYTES    only blocks at most this large\n"
+    "      --full-stacks       print every frame of each stack, not the top four\n"
+    "      --folded FILE       write folded stacks for flamegraph.pl at each report\n"
+    "      --folded-value bytes|count   value of each folded line (default bytes)\n"
+    "\n"
+    "Tracing:\n"
+    "      --allocator LIB[:PREFIX]  probe this library (path or name), with an\n"
+    "                          optional symbol prefix such as je_\n"
+    "      --max-objects N     outstanding objects tracked (default 1048576)\n"
+    "      --max-stacks N      distinct stacks stored (default 16384)\n"
+    "      --max-sites N       per-stack totals entries (default 65536)\n"
+    "  -v, --verbose           print what is attached where, and all counters\n"
+    "  -h, --help              this text\n";
 
 enum {
 	OPT_COUNT = 256,
@@ -57,24 +57,24 @@ enum {
 };
 
 static const struct option long_options[] = {
-	{"pid", required_argument, NULL, 'p'},
-	{"interval", required_argument, NULL, 'i'},
-	{"duration", required_argument, NULL, 'd'},
-	{"count", required_argument, NULL, OPT_COUNT},
-	{"top", required_argument, NULL, OPT_TOP},
-	{"min-age", required_argument, NULL, OPT_MIN_AGE},
-	{"min-size", required_argument, NULL, OPT_MIN_SIZE},
-	{"max-size", required_argument, NULL, OPT_MAX_SIZE},
-	{"folded", required_argument, NULL, OPT_FOLDED},
-	{"folded-value", required_argument, NULL, OPT_FOLDED_VALUE},
-	{"full-stacks", no_argument, NULL, OPT_FULL_STACKS},
-	{"allocator", required_argument, NULL, OPT_ALLOCATOR},
-	{"max-objects", required_argument, NULL, OPT_MAX_OBJECTS},
-	{"max-stacks", required_argument, NULL, OPT_MAX_STACKS},
-	{"max-sites", required_argument, NULL, OPT_MAX_SITES},
-	{"verbose", no_argument, NULL, 'v'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"pid", required_argument, NULL, 'p'},
+    {"interval", required_argument, NULL, 'i'},
+    {"duration", required_argument, NULL, 'd'},
+    {"count", required_argument, NULL, OPT_COUNT},
+    {"top", required_argument, NULL, OPT_TOP},
+    {"min-age", required_argument, NULL, OPT_MIN_AGE},
+    {"min-size", required_argument, NULL, OPT_MIN_SIZE},
+    {"max-size", required_argument, NULL, OPT_MAX_SIZE},
+    {"folded", required_argument, NULL, OPT_FOLDED},
+    {"folded-value", required_argument, NULL, OPT_FOLDED_VALUE},
+    {"full-stacks", no_argument, NULL, OPT_FULL_STACKS},
+    {"allocator", required_argument, NULL, OPT_ALLOCATOR},
+    {"max-objects", required_argument, NULL, OPT_MAX_OBJECTS},
+    {"max-stacks", required_argument, NULL, OPT_MAX_STACKS},
+    {"max-sites", required_argument, NULL, OPT_MAX_SITES},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 static int bad_number(const char *what, const char *arg)
@@ -129,7 +129,7 @@ static void set_defaults(struct options *opt)
 
 static int parse_one(int c, const char *arg, struct options *opt)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int err = 0;
 
 	switch (c) {
@@ -181,8 +181,7 @@ static int parse_one(int c, const char *arg, struct options *opt)
 			ls_error("invalid --allocator '%s' (expected LIB[:PREFIX])", arg);
 			return LS_EXIT_USAGE;
 		}
-		opt->allocator_lib = colon ? strndup(arg, colon - arg) : arg;
-		opt->allocator_prefix = colon ? colon + 1 : "";
+		opt->allocator = arg;
 		break;
 	}
 	case OPT_MAX_OBJECTS:

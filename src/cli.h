@@ -23,8 +23,7 @@ struct options {
 	const char *folded_path;
 	enum folded_value folded_value;
 	bool full_stacks;
-	const char *allocator_lib; /* --allocator LIB[:PREFIX] */
-	const char *allocator_prefix;
+	const char *allocator; /* --allocator LIB[:PREFIX], NULL: detect */
 	uint32_t max_objects, max_stacks, max_sites;
 };
 

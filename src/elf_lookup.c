@@ -84,8 +84,7 @@ static void scan_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const char
 	}
 }
 
-int elf_lookup__functions(const char *path, const char *const *names, size_t n,
-			  uint64_t *offsets)
+int elf_lookup__functions(const char *path, const char *const *names, size_t n, uint64_t *offsets)
 {
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;

@@ -12,8 +12,7 @@
  * file does not define it. Returns 0, or -errno when the file is not a
  * readable ELF file.
  */
-int elf_lookup__functions(const char *path, const char *const *names, size_t n,
-			  uint64_t *offsets);
+int elf_lookup__functions(const char *path, const char *const *names, size_t n, uint64_t *offsets);
 
 /* The PT_INTERP of an executable into `buf`; -ENOENT when it has none. */
 int elf_lookup__interpreter(const char *path, char *buf, size_t len);

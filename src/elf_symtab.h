@@ -28,7 +28,8 @@ struct elf_symtab *elf_symtab__open_fd(int fd, const char *name);
 /* Map a file offset (addr - start + offset from /proc/PID/maps) to the ELF vaddr. 0 or -ENOENT. */
 int elf_symtab__offset_to_vaddr(const struct elf_symtab *s, uint64_t file_offset, uint64_t *vaddr);
 /* The function containing vaddr and the offset into it; NULL if none. */
-const char *elf_symtab__lookup(const struct elf_symtab *s, uint64_t vaddr, uint64_t *offset_in_func);
+const char *elf_symtab__lookup(const struct elf_symtab *s, uint64_t vaddr,
+			       uint64_t *offset_in_func);
 /* Lowercase hex, or NULL when the file has none. */
 const char *elf_symtab__build_id(const struct elf_symtab *s);
 size_t elf_symtab__symbol_count(const struct elf_symtab *s);

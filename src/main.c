@@ -86,6 +86,28 @@ static int check_machine(void)
 	return 0;
 }
 
+/* Output files are written aside and renamed into place: their directory
+ * must be writable. Found out now, not at the first report. */
+static int check_output_path(const char *path)
+{
+	char *dir, *slash;
+	int ok;
+
+	if (!path)
+		return 0;
+	dir = xstrdup(path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		slash[slash == dir] = '\0';
+	ok = access(slash ? dir : ".", W_OK) == 0;
+	free(dir);
+	if (!ok) {
+		ls_error("cannot write %s: %s", path, strerror(errno));
+		return LS_EXIT_OUTPUT;
+	}
+	return 0;
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG || (!ls_verbose && level == LIBBPF_INFO))
@@ -131,19 +153,19 @@ struct session {
 static int emit_report(struct session *s, bool final)
 {
 	struct report_sources src = {
-		.totals_fd = bpf_map__fd(s->skel->maps.totals),
-		.stacks_fd = bpf_map__fd(s->skel->maps.stacks),
-		.counters_fd = bpf_map__fd(s->skel->maps.counters),
-		.symbolizer = s->symbolizer,
-		.min_age_ns = s->opt->min_age * 1e9,
+	    .totals_fd = bpf_map__fd(s->skel->maps.totals),
+	    .stacks_fd = bpf_map__fd(s->skel->maps.stacks),
+	    .counters_fd = bpf_map__fd(s->skel->maps.counters),
+	    .symbolizer = s->symbolizer,
+	    .min_age_ns = s->opt->min_age * 1e9,
 	};
 	struct report r = {
-		.pid = s->target->pid,
-		.comm = s->target->comm,
-		.seq = ++s->reports,
-		.final = final,
-		.target_exited = s->target->exited,
-		.size_filtered = s->opt->min_size > 0 || s->opt->max_size != UINT64_MAX,
+	    .pid = s->target->pid,
+	    .comm = s->target->comm,
+	    .seq = ++s->reports,
+	    .final = final,
+	    .target_exited = s->target->exited,
+	    .size_filtered = s->opt->min_size > 0 || s->opt->max_size != UINT64_MAX,
 	};
 	int err = 0;
 
@@ -218,6 +240,9 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	libbpf_set_print(libbpf_print);
+	rc = check_output_path(opt.folded_path);
+	if (rc)
+		return rc;
 	rc = check_machine();
 	if (rc)
 		return rc;
@@ -226,7 +251,7 @@ int main(int argc, char **argv)
 	rc = opt.pid ? target__attach(&target, opt.pid) : target__spawn(&target, opt.command);
 	if (rc)
 		goto cleanup;
-	rc = allocator__plan(&target, opt.allocator_lib, opt.allocator_prefix, &plan);
+	rc = allocator__plan(&target, opt.allocator, &plan);
 	if (rc)
 		goto cleanup;
 	rc = open_and_load(&opt, &session.skel);

@@ -67,9 +67,9 @@ int probes__attach(struct leakscope_bpf *skel, const struct probe_plan *plan, pi
 			else
 				ls_error("cannot attach uprobe to %s in %s: %s", p->symbol,
 					 p->binary, strerror(-err));
-			return err == -EPERM || err == -EACCES ? LS_EXIT_PERMISSION
+			return err == -EPERM || err == -EACCES	 ? LS_EXIT_PERMISSION
 			       : err == -ESRCH || err == -ENOENT ? LS_EXIT_NO_TARGET
-								  : LS_EXIT_KERNEL;
+								 : LS_EXIT_KERNEL;
 		}
 		ls_info("probe %-36s %s+0x%llx (entry%s)", p->symbol, p->binary,
 			(unsigned long long)p->offset, returns ? " + return" : "");

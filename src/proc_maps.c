@@ -74,7 +74,7 @@ static int expect(const char **p, char c)
 
 static int parse_perms(const char **p, char perms[5])
 {
-	static const char allowed[4][3] = { "r-", "w-", "x-", "ps" };
+	static const char allowed[4][3] = {"r-", "w-", "x-", "ps"};
 	const char *s = *p;
 
 	for (int i = 0; i < 4; i++) {

@@ -34,7 +34,8 @@ struct report {
 	size_t count;
 	int64_t total_bytes, total_count;
 	uint64_t counters[CNT_MAX];
-	uint64_t size_filtered; /* --min-size/--max-size given: frees of skipped blocks look unknown */
+	uint64_t
+	    size_filtered; /* --min-size/--max-size given: frees of skipped blocks look unknown */
 };
 
 /* What the previous report held, to compute growth. */

@@ -39,7 +39,7 @@ int report_folded__write(const char *path, const struct report *r, enum folded_v
 		}
 		fprintf(out, " %" PRId64 "\n", value == FOLDED_COUNT ? e->row.count : e->row.bytes);
 	}
-	if (fclose(out) || rename(tmp, path)) {
+	if (ferror(out) | fclose(out) || rename(tmp, path)) {
 		int err = -errno;
 
 		unlink(tmp);

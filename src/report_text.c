@@ -20,6 +20,10 @@ static void format_trend(char *buf, size_t len, const struct report *r,
 		snprintf(buf, len, "-");
 		return;
 	}
+	if (e->is_new) {
+		snprintf(buf, len, "new");
+		return;
+	}
 	if (e->delta_bytes == 0 && e->delta_count == 0) {
 		snprintf(buf, len, "steady");
 		return;
@@ -60,8 +64,9 @@ static void print_counters(FILE *out, const struct report *r)
 		c[CNT_ALLOCS], c[CNT_FREES], c[CNT_UNKNOWN_FREES],
 		r->size_filtered ? " (incl. blocks outside the size filter)" : "", dropped);
 	if (dropped)
-		fprintf(out, " (%.2f %% of allocations: object map full %" PRIu64
-			     ", site map full %" PRIu64 ")",
+		fprintf(out,
+			" (%.2f %% of allocations: object map full %" PRIu64
+			", site map full %" PRIu64 ")",
 			100.0 * dropped / (attempts ? attempts : 1), c[CNT_OBJECTS_FULL],
 			c[CNT_TOTALS_FULL]);
 	fprintf(out, ", %" PRIu64 " stacks lost", lost);
@@ -69,13 +74,14 @@ static void print_counters(FILE *out, const struct report *r)
 		fprintf(out, " (stack map full %" PRIu64 ", unreadable %" PRIu64 ")",
 			c[CNT_STACKS_FULL], c[CNT_STACKS_EMPTY]);
 	if (c[CNT_STACKS_TRUNCATED])
-		fprintf(out, ", %" PRIu64 " stacks truncated at %d frames",
-			c[CNT_STACKS_TRUNCATED], MAX_STACK_DEPTH);
+		fprintf(out, ", %" PRIu64 " stacks truncated at %d frames", c[CNT_STACKS_TRUNCATED],
+			MAX_STACK_DEPTH);
 	if (c[CNT_STATE_FULL])
 		fprintf(out, ", %" PRIu64 " calls without thread state", c[CNT_STATE_FULL]);
 	fputc('\n', out);
 	if (ls_verbose)
-		fprintf(out, "          %" PRIu64 " nested allocator calls folded into their caller\n",
+		fprintf(out,
+			"          %" PRIu64 " nested allocator calls folded into their caller\n",
 			c[CNT_NESTED]);
 }
 
@@ -83,13 +89,14 @@ void report_text__print(FILE *out, const struct report *r, const struct options 
 {
 	char when[32], traced[32], total[32], size[32], age[32], trend[48];
 	time_t now = time(NULL);
+	uint64_t age_ns;
 	size_t i, shown = r->count < (size_t)opt->top ? r->count : (size_t)opt->top;
 
 	strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
 	format_age(r->traced_ns, traced, sizeof(traced));
 	format_bytes(r->total_bytes, total, sizeof(total));
-	fprintf(out, "leakscope: pid %d (%s), %s report %lu, traced %s, %s%s\n", r->pid, r->comm,
-		r->final ? "final" : "", r->seq, traced, when,
+	fprintf(out, "leakscope: pid %d (%s), %sreport %lu, traced %s, %s%s\n", r->pid, r->comm,
+		r->final ? "final " : "", r->seq, traced, when,
 		r->target_exited ? ", target exited" : "");
 	fprintf(out, "heap: %s outstanding in %" PRId64 " blocks at %zu stacks", total,
 		r->total_count, r->count);
@@ -103,7 +110,9 @@ void report_text__print(FILE *out, const struct report *r, const struct options 
 			const struct report_entry *e = &r->entries[i];
 
 			format_bytes(e->row.bytes, size, sizeof(size));
-			format_age(aggregate__age_ns(&e->row, r->now_ns), age, sizeof(age));
+			/* generations start up to a second before tracing did */
+			age_ns = aggregate__age_ns(&e->row, r->now_ns);
+			format_age(age_ns < r->traced_ns ? age_ns : r->traced_ns, age, sizeof(age));
 			fprintf(out, "%-6s %-12s %9" PRId64 " %8s  ", "heap", size, e->row.count,
 				age);
 			format_trend(trend, sizeof(trend), r, e);

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "elf_symtab.h"
@@ -91,8 +90,7 @@ static struct elf_symtab *cache__add(const struct map_entry *e, struct elf_symta
 		cache.tabs = nt;
 		cache.tabs[cache.ntabs++] = tab;
 	}
-	cache.aliases[cache.naliases++] =
-		(struct alias){ e->dev_major, e->dev_minor, e->inode, tab };
+	cache.aliases[cache.naliases++] = (struct alias){e->dev_major, e->dev_minor, e->inode, tab};
 	return tab;
 fail:
 	/* Without memory to remember it, a new table cannot be shared: drop it. */

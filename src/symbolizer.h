@@ -14,7 +14,8 @@
 /* The strings stay valid until symbolizer__free() / symbolizer__cache_clear(). */
 struct frame {
 	const char *function; /* NULL when unknown */
-	/* basename of the mapped file, its "[name]" in maps ("[vdso]", "[heap]"), "[anon]" or "[unknown]" */
+	/* basename of the mapped file, its "[name]" in maps ("[vdso]", "[heap]"), "[anon]" or
+	 * "[unknown]" */
 	const char *module;
 	/* into the function when known, else the module's ELF vaddr (or file offset, or offset into
 	 * the mapping when there is no file) */

@@ -33,17 +33,30 @@ static void read_comm(struct target *t)
 	free(s);
 }
 
-/* Kernel threads have no address space: /proc/PID/exe cannot be read. */
-static bool is_kernel_thread(pid_t pid)
+/* State (field 3) and flags (field 9) of /proc/PID/stat; they follow the
+ * ")" that ends the command name, which may itself hold spaces. */
+static int read_stat(pid_t pid, char *state, unsigned long *flags)
 {
-	char path[64], buf[PATH_MAX];
+	char path[64], *s, *p;
+	int ok;
 
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	return readlink(path, buf, sizeof(buf)) < 0 && errno == ENOENT;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	s = read_file(path, NULL);
+	if (!s)
+		return -errno;
+	p = strrchr(s, ')');
+	ok = p && sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu", state, flags) == 2;
+	free(s);
+	return ok ? 0 : -EINVAL;
 }
+
+#define PF_KTHREAD 0x00200000
 
 int target__attach(struct target *t, pid_t pid)
 {
+	unsigned long flags = 0;
+	char state = 0;
+
 	memset(t, 0, sizeof(*t));
 	t->pid = pid;
 	t->release_fd = -1;
@@ -55,9 +68,15 @@ int target__attach(struct target *t, pid_t pid)
 			ls_error("cannot watch PID %d: %s", pid, strerror(errno));
 		return LS_EXIT_NO_TARGET;
 	}
-	if (is_kernel_thread(pid)) {
-		ls_error("PID %d is a kernel thread: it has no user-space heap", pid);
-		return LS_EXIT_NO_TARGET;
+	if (read_stat(pid, &state, &flags) == 0) {
+		if (flags & PF_KTHREAD) {
+			ls_error("PID %d is a kernel thread: it has no user-space heap", pid);
+			return LS_EXIT_NO_TARGET;
+		}
+		if (state == 'Z' || state == 'X') {
+			ls_error("PID %d has exited", pid);
+			return LS_EXIT_NO_TARGET;
+		}
 	}
 	read_comm(t);
 	return 0;

@@ -12,10 +12,10 @@
 struct target {
 	pid_t pid;
 	char comm[64];
-	bool spawned;	 /* started by leakscope: reap it */
-	int pidfd;	 /* readable when the process exits */
-	int release_fd;	 /* spawned: writing here lets the child exec */
-	char *exe;	 /* spawned: the resolved program path */
+	bool spawned;	/* started by leakscope: reap it */
+	int pidfd;	/* readable when the process exits */
+	int release_fd; /* spawned: writing here lets the child exec */
+	char *exe;	/* spawned: the resolved program path */
 	bool exited;
 	int exit_status; /* wait status, when spawned and exited */
 };

@@ -4,11 +4,10 @@
  * of a traced process could be.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc \
- *       -o build/fuzz_elf tests/fuzz/fuzz_elf.c src/elf_symtab.c -lelf -lz
+ *       -o build/fuzz_elf tests/fuzz/fuzz_elf.c src/elf_file.c src/elf_symtab.c -lelf -lz
  *   mkdir -p build/corpus/elf
  *   build/fuzz_elf -max_total_time=60 -rss_limit_mb=2048 build/corpus/elf tests/fuzz/corpus/elf
  */
-#define _GNU_SOURCE /* memfd_create */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

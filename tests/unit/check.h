@@ -26,21 +26,21 @@ static inline int check_result(int ok, const char *file, int line, const char *e
 
 #define CHECK(cond) check_result(!!(cond), __FILE__, __LINE__, #cond)
 
-#define CHECK_U64(actual, expected)                                                              \
-	do {                                                                                     \
-		uint64_t a_ = (actual), e_ = (expected);                                         \
-		if (!check_result(a_ == e_, __FILE__, __LINE__, #actual " == " #expected))       \
-			fprintf(stderr, "\tgot 0x%" PRIx64 ", expected 0x%" PRIx64 "\n", a_, e_); \
+#define CHECK_U64(actual, expected)                                                                \
+	do {                                                                                       \
+		uint64_t a_ = (actual), e_ = (expected);                                           \
+		if (!check_result(a_ == e_, __FILE__, __LINE__, #actual " == " #expected))         \
+			fprintf(stderr, "\tgot 0x%" PRIx64 ", expected 0x%" PRIx64 "\n", a_, e_);  \
 	} while (0)
 
 /* NULL compares equal only to NULL. */
-#define CHECK_STR(actual, expected)                                                           \
-	do {                                                                                  \
-		const char *a_ = (actual), *e_ = (expected);                                  \
-		int ok_ = (a_ && e_) ? !strcmp(a_, e_) : a_ == e_;                            \
-		if (!check_result(ok_, __FILE__, __LINE__, #actual " == " #expected))         \
-			fprintf(stderr, "\tgot \"%s\", expected \"%s\"\n", a_ ? a_ : "(null)", \
-				e_ ? e_ : "(null)");                                          \
+#define CHECK_STR(actual, expected)                                                                \
+	do {                                                                                       \
+		const char *a_ = (actual), *e_ = (expected);                                       \
+		int ok_ = (a_ && e_) ? !strcmp(a_, e_) : a_ == e_;                                 \
+		if (!check_result(ok_, __FILE__, __LINE__, #actual " == " #expected))              \
+			fprintf(stderr, "\tgot \"%s\", expected \"%s\"\n", a_ ? a_ : "(null)",     \
+				e_ ? e_ : "(null)");                                               \
 	} while (0)
 
 static inline int check_report(const char *name)

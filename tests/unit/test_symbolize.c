@@ -5,14 +5,13 @@
  * Build and run (from the repository root):
  *   tests/unit/build_fixtures.sh build/fixtures
  *   gcc -O2 -g -Wall -Wextra -Werror -std=gnu11 -Iinclude -Isrc -o build/test_symbolize \
- *       tests/unit/test_symbolize.c src/proc_maps.c src/elf_symtab.c src/symbolizer.c \
- *       src/util.c -lelf -lz
+ *       tests/unit/test_symbolize.c src/proc_maps.c src/elf_file.c src/elf_symtab.c \
+ *       src/symbolizer.c src/util.c -lelf -lz
  *   build/test_symbolize build/fixtures
  *
  * Expected values come from binutils (nm, readelf; see build_fixtures.sh) or,
  * for the end-to-end checks on this very process, from the compiler (&function).
  */
-#define _GNU_SOURCE /* nftw */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -34,9 +33,9 @@
 #include "proc_maps.h"
 #include "symbolizer.h"
 
-static const char *fx;	       /* fixture directory (argv[1]) */
-static char tmp[PATH_MAX];     /* scratch directory, removed at the end */
-static const char *build_id;   /* of fixtures/syms, from readelf */
+static const char *fx;	     /* fixture directory (argv[1]) */
+static char tmp[PATH_MAX];   /* scratch directory, removed at the end */
+static const char *build_id; /* of fixtures/syms, from readelf */
 
 /* Start of this executable's image: in a PIE its vaddr is 0, so this is the load bias. */
 extern const char __executable_start[];
@@ -147,35 +146,35 @@ static void test_parse_line(void)
 		unsigned int major, minor;
 		const char *perms, *path;
 	} good[] = {
-		{ "7f1c2a000000-7f1c2a022000 r-xp 00001000 fe:01 1234567                    "
-		  "/usr/lib/libc.so.6\n",
-		  0x7f1c2a000000, 0x7f1c2a022000, 0x1000, 1234567, 0xfe, 1, "r-xp",
-		  "/usr/lib/libc.so.6" },
-		{ "55d0c0a00000-55d0c0a21000 rw-p 00000000 00:00 0                          [heap]",
-		  0x55d0c0a00000, 0x55d0c0a21000, 0, 0, 0, 0, "rw-p", "[heap]" },
-		{ "7ffd1000-7ffd2000 ---s 00000000 00:00 0\n", 0x7ffd1000, 0x7ffd2000, 0, 0, 0, 0,
-		  "---s", "" },
-		{ "1000-2000 r--p ffffffffffff0000 103:0a 18446744073709551615 /tmp/a b (deleted)",
-		  0x1000, 0x2000, 0xffffffffffff0000ULL, UINT64_MAX, 0x103, 0xa, "r--p",
-		  "/tmp/a b (deleted)" },
+	    {"7f1c2a000000-7f1c2a022000 r-xp 00001000 fe:01 1234567                    "
+	     "/usr/lib/libc.so.6\n",
+	     0x7f1c2a000000, 0x7f1c2a022000, 0x1000, 1234567, 0xfe, 1, "r-xp",
+	     "/usr/lib/libc.so.6"},
+	    {"55d0c0a00000-55d0c0a21000 rw-p 00000000 00:00 0                          [heap]",
+	     0x55d0c0a00000, 0x55d0c0a21000, 0, 0, 0, 0, "rw-p", "[heap]"},
+	    {"7ffd1000-7ffd2000 ---s 00000000 00:00 0\n", 0x7ffd1000, 0x7ffd2000, 0, 0, 0, 0,
+	     "---s", ""},
+	    {"1000-2000 r--p ffffffffffff0000 103:0a 18446744073709551615 /tmp/a b (deleted)",
+	     0x1000, 0x2000, 0xffffffffffff0000ULL, UINT64_MAX, 0x103, 0xa, "r--p",
+	     "/tmp/a b (deleted)"},
 	};
 	static const char *const bad[] = {
-		"",
-		"\n",
-		"zzz",
-		"1000-2000",
-		"1000-2000 r-xp",
-		"2000-1000 r-xp 00000000 00:00 0",
-		"1000-1000 r-xp 00000000 00:00 0",
-		"1000-2000 rwxq 00000000 00:00 0",
-		"1000-2000 r-x 00000000 00:00 0",
-		"10000000000000000-20000000000000000 r-xp 00000000 00:00 0",
-		"1000-2000 r-xp 00000000 00:00 99999999999999999999",
-		"1000-2000 r-xp 00000000 00:00 0/path",
-		"1000-2000 r-xp 00000000 1000:00 0 /x",
-		"1000-2000 r-xp 00000000 00-00 0 /x",
-		"1000-2000 r-xp 00000000 00:00 /x",
-		"1000-2000 r-xp 00000000 00:00 0 /a\n/b",
+	    "",
+	    "\n",
+	    "zzz",
+	    "1000-2000",
+	    "1000-2000 r-xp",
+	    "2000-1000 r-xp 00000000 00:00 0",
+	    "1000-1000 r-xp 00000000 00:00 0",
+	    "1000-2000 rwxq 00000000 00:00 0",
+	    "1000-2000 r-x 00000000 00:00 0",
+	    "10000000000000000-20000000000000000 r-xp 00000000 00:00 0",
+	    "1000-2000 r-xp 00000000 00:00 99999999999999999999",
+	    "1000-2000 r-xp 00000000 00:00 0/path",
+	    "1000-2000 r-xp 00000000 1000:00 0 /x",
+	    "1000-2000 r-xp 00000000 00-00 0 /x",
+	    "1000-2000 r-xp 00000000 00:00 /x",
+	    "1000-2000 r-xp 00000000 00:00 0 /a\n/b",
 	};
 	struct map_entry e;
 
@@ -222,13 +221,14 @@ static void test_parse_and_find(void)
 	CHECK(proc_maps__parse("1000-2000 r--p 0 0:0 0\nbroken\n", 30, &m) == -EINVAL);
 	CHECK(m.count == 0 && m.entries == NULL);
 	CHECK(proc_maps__parse("1000-2000 r--p 0 0:0 0 /a\0b\n", 27, &m) == -EINVAL);
-	CHECK(proc_maps__parse("1000-3000 r--p 0 0:0 0\n2000-2100 r--p 0 0:0 0\n", 46, &m) == -EINVAL);
+	CHECK(proc_maps__parse("1000-3000 r--p 0 0:0 0\n2000-2100 r--p 0 0:0 0\n", 46, &m) ==
+	      -EINVAL);
 }
 
 /* alpha, beta and gamma resolve as nm says; NULL tab means "could not open". */
 static void check_fixture_symbols(const struct elf_symtab *s, const char *what)
 {
-	static const char *const names[] = { "alpha", "beta", "gamma" };
+	static const char *const names[] = {"alpha", "beta", "gamma"};
 	uint64_t addr, size, off = 0;
 
 	if (!CHECK(s != NULL)) {
@@ -400,7 +400,7 @@ static void test_debug_files(void)
 
 static void test_frame_format(void)
 {
-	struct frame f = { "main", "app", 0x12 };
+	struct frame f = {"main", "app", 0x12};
 	char buf[64];
 
 	CHECK(frame__format(&f, buf, sizeof(buf)) == 4);
@@ -434,7 +434,8 @@ static void test_self(const char *exe)
 	CHECK_U64(f.offset, 1);
 	frame__format(&f, buf, sizeof(buf));
 	CHECK_STR(buf, "local_fn");
-	/* A return address at local_fn's first byte belongs to a call ending whatever precedes it. */
+	/* A return address at local_fn's first byte belongs to a call ending whatever precedes it.
+	 */
 	symbolizer__resolve(s, fn, &f);
 	CHECK(f.function == NULL || strcmp(f.function, "local_fn"));
 

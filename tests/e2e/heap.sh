@@ -1,0 +1,163 @@
+# End-to-end: heap tracing of real processes through the real BPF programs.
+# Every number below is what the fixture's source says it leaks.
+
+# The leak sites of tests/fixtures/heap_leaks.c, as "stack tail:bytes".
+HEAP_LEAKS_SITES="
+main;leak_malloc;malloc:1000
+main;leak_calloc;calloc:5120
+main;leak_realloc;realloc:12288
+main;leak_strdup;strdup:147
+main;leak_aligned;aligned_alloc:2560
+main;leak_memalign;posix_memalign:3072
+main;leak_reallocarray;reallocarray:1000
+"
+
+expect_heap_leaks_sites() {
+	local folded=$1 site
+	for site in $HEAP_LEAKS_SITES; do
+		expect_folded "$folded" "${site%:*}" "${site##*:}"
+	done
+	# churn frees everything it allocates
+	expect_no_match "churn contributes nothing" "churn" "$folded"
+}
+
+t_spawned_exact() {
+	"$LEAKSCOPE" --folded "$T/f" -- "$FIX/heap_leaks" >"$T/out" 2>"$T/err"
+	expect_eq "leakscope exit code" 0 $?
+	expect_heap_leaks_sites "$T/f"
+	expect_match "final report printed" "final report 1, .*target exited" "$T/out"
+	expect_match "no unknown frees" " 0 unknown frees" "$T/out"
+	expect_match "no drops" " 0 dropped, 0 stacks lost" "$T/out"
+}
+run_test "heap: -- command, exact bytes at each leak site" t_spawned_exact
+
+t_spawned_counts() {
+	"$LEAKSCOPE" --folded "$T/f" --folded-value count -- "$FIX/heap_leaks" >/dev/null 2>&1
+	expect_folded "$T/f" "main;leak_malloc;malloc" 10
+	expect_folded "$T/f" "main;leak_calloc;calloc" 5
+	expect_folded "$T/f" "main;leak_realloc;realloc" 3
+	expect_folded "$T/f" "main;leak_strdup;strdup" 7
+	expect_folded "$T/f" "main;leak_aligned;aligned_alloc" 4
+	expect_folded "$T/f" "main;leak_memalign;posix_memalign" 3
+	expect_folded "$T/f" "main;leak_reallocarray;reallocarray" 2
+}
+run_test "heap: --folded-value count, exact block counts" t_spawned_counts
+
+t_target_unharmed() {
+	"$FIX/heap_leaks" >"$T/plain.out" 2>&1
+	local plain_rc=$?
+	"$LEAKSCOPE" --folded "$T/f" -- "$FIX/heap_leaks" >"$T/traced.out" 2>/dev/null
+	local n
+	n=$(grep -c '^leaked$' "$T/traced.out")
+	expect_eq "fixture exit status untraced" 3 "$plain_rc"
+	expect_eq "fixture output untraced" "leaked" "$(cat "$T/plain.out")"
+	expect_eq "fixture output under tracing" 1 "$n"
+	expect_no_leftover_programs
+}
+run_test "heap: traced command's output unchanged, nothing left loaded" t_target_unharmed
+
+t_attach_pid() {
+	"$FIX/heap_leaks" --wait >"$T/fix.out" 2>&1 &
+	local fix=$!
+	wait_for "$T/fix.out" "^ready"
+	"$LEAKSCOPE" -v -p "$fix" -i 60 --folded "$T/f" >"$T/out" 2>"$T/err" &
+	local ls=$!
+	wait_for "$T/err" "tracing PID $fix"
+	kill -USR1 "$fix"
+	wait_for "$T/fix.out" "^leaked"
+	sleep 0.2
+	kill -INT "$ls"
+	wait "$ls"
+	expect_eq "leakscope exit code after SIGINT" 0 $?
+	expect_heap_leaks_sites "$T/f"
+	expect_match "final report on SIGINT" "final report" "$T/out"
+	# the 5 blocks allocated before attach and freed after are unknown
+	expect_match "unknown frees counted" " 5 unknown frees" "$T/out"
+	expect_no_leftover_programs
+	# the target runs on after leakscope detached, and still answers
+	kill -0 "$fix" 2>/dev/null || fail "target died after detach"
+	kill -TERM "$fix"
+	wait "$fix" 2>/dev/null
+	expect_eq "target killed by our SIGTERM, not by anything else" 143 $?
+}
+run_test "heap: -p attach, exact bytes, unknown frees, SIGINT detach" t_attach_pid
+
+t_cxx() {
+	"$LEAKSCOPE" --folded "$T/f" -- "$FIX/cxx_leaks" >"$T/out" 2>"$T/err"
+	expect_folded "$T/f" "main;leak_new();operator new" 288
+	expect_folded "$T/f" "main;leak_new_array();operator new[]" 1200
+	expect_folded "$T/f" "main;leak_new_nothrow();operator new[]" 666
+	expect_folded "$T/f" "main;leak_new_aligned();operator new" 640
+	expect_no_match "churn contributes nothing" "churn" "$T/f"
+	# new calls malloc and delete calls free: each block is counted once
+	expect_no_match "new not counted twice" "operator new.*;malloc " "$T/f"
+	expect_match "no unknown frees" " 0 unknown frees" "$T/out"
+}
+run_test "heap: C++ new/new[]/nothrow/aligned, counted once at the caller" t_cxx
+
+t_jemalloc() {
+	"$LEAKSCOPE" -v --folded "$T/f" -- "$FIX/heap_leaks_jemalloc" >"$T/out" 2>"$T/err"
+	expect_match "malloc probed in jemalloc" "probe malloc +.*libjemalloc\.so\.2" "$T/err"
+	expect_match "free probed in jemalloc" "probe free +.*libjemalloc\.so\.2" "$T/err"
+	expect_heap_leaks_sites "$T/f"
+	expect_match "no unknown frees" " 0 unknown frees" "$T/out"
+}
+run_test "heap: program linked with jemalloc, detected without options" t_jemalloc
+
+t_static() {
+	"$LEAKSCOPE" -v --folded "$T/f" -- "$FIX/heap_leaks_static" >"$T/out" 2>"$T/err"
+	expect_match "malloc probed in the executable" "probe malloc +.*heap_leaks_static\+" "$T/err"
+	expect_heap_leaks_sites "$T/f"
+}
+run_test "heap: statically linked allocator in the executable" t_static
+
+t_stripped() {
+	"$LEAKSCOPE" --folded "$T/f" -- "$FIX/heap_leaks_stripped" >"$T/out" 2>"$T/err"
+	# no symbols: the executable's frames are module+offset, values exact
+	local n
+	n=$(grep -cE '^\[heap\];__libc_start_call_main;heap_leaks_stripped\+0x[0-9a-f]+;heap_leaks_stripped\+0x[0-9a-f]+;calloc 5120$' "$T/f")
+	expect_eq "calloc site as module+offset frames" 1 "$n"
+}
+run_test "heap: stripped executable degrades to module+offset" t_stripped
+
+t_min_age() {
+	"$LEAKSCOPE" --min-age 2 --folded "$T/f" -- "$FIX/aging" >"$T/out" 2>"$T/err"
+	expect_folded "$T/f" "main;leak_early;malloc" 4000
+	expect_folded "$T/f" "main;leak_late;malloc" 0
+}
+run_test "heap: --min-age keeps only old blocks" t_min_age
+
+t_size_filter() {
+	"$LEAKSCOPE" --min-size 1000 --max-size 3000 --folded "$T/f" -- "$FIX/heap_leaks" \
+		>"$T/out" 2>"$T/err"
+	expect_folded "$T/f" "main;leak_calloc;calloc" 5120
+	expect_folded "$T/f" "main;leak_memalign;posix_memalign" 3072
+	expect_eq "only the two sites in range" 2 "$(grep -c ';main;leak_' "$T/f")"
+}
+run_test "heap: --min-size/--max-size" t_size_filter
+
+t_periodic() {
+	"$LEAKSCOPE" -i 0.5 --count 3 -- "$FIX/demo" >"$T/out" 2>"$T/err"
+	expect_eq "exit code" 0 $?
+	expect_eq "reports" 3 "$(grep -c '^leakscope: pid .* report [0-9]' "$T/out")"
+	expect_match "third report is final" "final report 3" "$T/out"
+	expect_match "growth shown" "growing \+" "$T/out"
+}
+run_test "heap: -i periodic reports, --count" t_periodic
+
+t_duration() {
+	"$LEAKSCOPE" -d 1 -- "$FIX/demo" >"$T/out" 2>"$T/err"
+	expect_eq "exit code" 0 $?
+	expect_eq "one final report" 1 "$(grep -c 'final report 1, traced 1 s' "$T/out")"
+}
+run_test "heap: -d stops after the duration" t_duration
+
+t_full_map() {
+	"$LEAKSCOPE" --max-objects 20 --folded "$T/f" -- "$FIX/heap_leaks" >"$T/out" 2>"$T/err"
+	expect_eq "exit code" 0 $?
+	expect_match "drops counted and shown" "[1-9][0-9]* dropped \([0-9.]+ % of allocations: object map full [1-9]" "$T/out"
+	local total
+	total=$(awk '{ s += $NF } END { print s }' "$T/f")
+	[ "$total" -gt 0 ] || fail "no folded data with a full object map"
+}
+run_test "heap: full object map is counted, reports go on" t_full_map

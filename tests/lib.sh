@@ -1,0 +1,101 @@
+# Test helpers, sourced by tests/run.sh and every tests/e2e/*.sh.
+#
+# A test is a shell function run by `run_test NAME FUNCTION`; it fails when
+# any `expect*` in it fails. Each test gets a scratch directory in $T.
+
+PASSED=${PASSED:-0}
+FAILED=${FAILED:-0}
+FAILED_NAMES=${FAILED_NAMES:-}
+
+fail() {
+	echo "    FAIL: $*"
+	TEST_OK=0
+}
+
+# expect_eq WHAT EXPECTED ACTUAL
+expect_eq() {
+	if [ "$2" != "$3" ]; then
+		fail "$1: expected '$2', got '$3'"
+	fi
+}
+
+# expect_match WHAT REGEX FILE: some line of FILE matches the extended regex
+expect_match() {
+	if ! grep -Eq -- "$2" "$3"; then
+		fail "$1: no line of $(basename "$3") matches /$2/"
+	fi
+}
+
+# expect_no_match WHAT REGEX FILE
+expect_no_match() {
+	if grep -Eq -- "$2" "$3"; then
+		fail "$1: a line of $(basename "$3") matches /$2/: $(grep -E -m1 -- "$2" "$3")"
+	fi
+}
+
+# folded_value FILE TAIL: the summed value of the folded lines whose stack
+# ends with TAIL (frames root-first, ';'-separated), e.g. "main;leak_malloc;malloc"
+folded_value() {
+	awk -v tail="$2" '{
+		v = $NF; s = $0; sub(/ [0-9]+$/, "", s)
+		n = length(tail)
+		if (substr(s, length(s) - n + 1) == tail && (length(s) == n || substr(s, length(s) - n, 1) == ";"))
+			sum += v
+	} END { print sum + 0 }' "$1"
+}
+
+# expect_folded FILE TAIL VALUE
+expect_folded() {
+	expect_eq "value at ...;$2" "$3" "$(folded_value "$1" "$2")"
+}
+
+# wait_for FILE REGEX [SECONDS]: until a line of FILE matches (default 10 s)
+wait_for() {
+	local i=0 limit=$(( ${3:-10} * 20 ))
+	while ! grep -Eq -- "$2" "$1" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -ge $limit ]; then
+			fail "timed out waiting for /$2/ in $(basename "$1")"
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# One line on stderr, the expected exit code, nothing on stdout.
+# expect_error WHAT EXIT_CODE REGEX COMMAND...
+expect_error() {
+	local what=$1 code=$2 re=$3 rc
+	shift 3
+	"$@" >"$T/err.out" 2>"$T/err.err" </dev/null
+	rc=$?
+	expect_eq "$what: exit code" "$code" "$rc"
+	expect_eq "$what: stderr lines" 1 "$(wc -l <"$T/err.err")"
+	expect_match "$what: message" "$re" "$T/err.err"
+	expect_eq "$what: stdout" "" "$(cat "$T/err.out")"
+}
+
+# No BPF program of leakscope's is left loaded.
+expect_no_leftover_programs() {
+	local n
+	n=$(bpftool prog list 2>/dev/null | grep -cE 'name (heap_|fd_|thread_)' || true)
+	expect_eq "leakscope BPF programs still loaded" 0 "$n"
+}
+
+run_test() {
+	local name=$1 fn=$2
+	case "$name" in *"${FILTER:-}"*) ;; *) return 0 ;; esac
+	T=$(mktemp -d /tmp/leakscope-test.XXXXXX)
+	TEST_OK=1
+	echo "--- $name"
+	"$fn"
+	if [ "$TEST_OK" = 1 ]; then
+		PASSED=$((PASSED + 1))
+		echo "    ok"
+		rm -rf "$T"
+	else
+		FAILED=$((FAILED + 1))
+		FAILED_NAMES="$FAILED_NAMES $name"
+		echo "    (kept $T)"
+	fi
+}
