@@ -15,7 +15,7 @@ BPFTOOL	?= bpftool
 # Debian 12 packages the build and the tests need.
 DEB_PACKAGES := build-essential clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 		libcapstone-dev libjemalloc-dev libjemalloc2 clang-format valgrind \
-		libclang-rt-14-dev binutils procps
+		libclang-rt-14-dev binutils procps redis-server redis-tools
 
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Isrc -I$(BUILD)

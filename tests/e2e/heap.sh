@@ -161,3 +161,65 @@ t_full_map() {
 	[ "$total" -gt 0 ] || fail "no folded data with a full object map"
 }
 run_test "heap: full object map is counted, reports go on" t_full_map
+
+t_threads() {
+	"$LEAKSCOPE" --folded "$T/f" -- "$FIX/threads_heap" >"$T/out" 2>"$T/err"
+	expect_folded "$T/f" "worker;thread_leak;malloc" 6400
+	expect_no_match "churn contributes nothing" "thread_churn" "$T/f"
+	"$LEAKSCOPE" --folded "$T/c" --folded-value count -- "$FIX/threads_heap" >/dev/null 2>&1
+	expect_folded "$T/c" "worker;thread_leak;malloc" 100
+}
+run_test "heap: 4 threads leaking and churning at once" t_threads
+
+t_sigterm() {
+	"$FIX/heap_leaks" --wait >"$T/fix.out" 2>&1 &
+	local fix=$!
+	wait_for "$T/fix.out" "^ready"
+	"$LEAKSCOPE" -v -p "$fix" --folded "$T/f" >"$T/out" 2>"$T/err" &
+	local ls=$!
+	wait_for "$T/err" "tracing PID $fix"
+	kill -USR1 "$fix"
+	wait_for "$T/fix.out" "^leaked"
+	sleep 0.2
+	kill -TERM "$ls"
+	wait "$ls"
+	expect_eq "leakscope exit code after SIGTERM" 0 $?
+	expect_match "final report on SIGTERM" "final report 1" "$T/out"
+	expect_folded "$T/f" "main;leak_calloc;calloc" 5120
+	expect_no_leftover_programs
+	kill -0 "$fix" 2>/dev/null || fail "target died after detach"
+	kill -TERM "$fix"
+	wait "$fix" 2>/dev/null
+}
+run_test "heap: SIGTERM gives the final report and detaches" t_sigterm
+
+# Debian's redis-server is linked with libjemalloc2: found with no option.
+t_redis() {
+	local port=16399
+	command -v redis-server >/dev/null || { fail "redis-server not installed"; return; }
+	redis-server --port $port --bind 127.0.0.1 --save "" --appendonly no \
+		>"$T/redis.log" 2>&1 &
+	local redis=$!
+	wait_for "$T/redis.log" "Ready to accept connections"
+	"$LEAKSCOPE" -v -p "$redis" -i 100 --folded "$T/f" >"$T/out" 2>"$T/err" &
+	local ls=$!
+	wait_for "$T/err" "tracing PID $redis"
+	head -c 100000 /dev/zero | tr '\0' 'v' >"$T/value"
+	for i in 1 2 3 4 5; do
+		redis-cli -p $port -x set "key$i" <"$T/value" >/dev/null
+	done
+	sleep 0.3
+	kill -INT "$ls"
+	wait "$ls"
+	redis-cli -p $port shutdown nosave >/dev/null 2>&1
+	wait "$redis" 2>/dev/null
+	expect_match "malloc probed in jemalloc" "probe malloc +.*libjemalloc\.so\.2" "$T/err"
+	expect_match "free probed in jemalloc" "probe free +.*libjemalloc\.so\.2" "$T/err"
+	# five 100000-byte values (plus their few-byte sds headers and the
+	# keys) held by the allocation helper redis uses for strings
+	local v
+	v=$(folded_value "$T/f" "zmalloc_usable;malloc")
+	[ "$v" -ge 500000 ] && [ "$v" -lt 500200 ] ||
+		fail "expected 500000..500199 bytes at zmalloc_usable, got $v"
+}
+run_test "heap: Debian's redis-server (jemalloc), no options" t_redis
