@@ -29,17 +29,18 @@ OBJS	 := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
 LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 
 # Unit tests: each links the modules it tests, never the BPF skeleton.
-UNIT_TESTS := symbolize aggregate cli report
+UNIT_TESTS := symbolize aggregate cli report placement
 UNIT_BINS  := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 UNIT_MODS_symbolize := proc_maps elf_file elf_symtab symbolizer util
 UNIT_MODS_aggregate := aggregate util
-UNIT_MODS_cli	    := cli util
-UNIT_MODS_report    := report_text report_folded aggregate util
+UNIT_MODS_cli	    := cli names util
+UNIT_MODS_report    := report_text report_folded aggregate details names util
+UNIT_MODS_placement := placement
 
 FUZZERS	:= proc_maps elf cli
 FUZZ_MODS_proc_maps := proc_maps util
 FUZZ_MODS_elf	    := elf_file elf_symtab util
-FUZZ_MODS_cli	    := cli util
+FUZZ_MODS_cli	    := cli names util
 FUZZ_SECONDS ?= 20
 
 .DELETE_ON_ERROR:
@@ -51,7 +52,7 @@ $(BUILD)/vmlinux.h:
 	@mkdir -p $(@D)
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/common.bpf.h include/leakscope.h $(BUILD)/vmlinux.h
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/leakscope.h $(BUILD)/vmlinux.h
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -82,7 +83,7 @@ deps:
 .SECONDEXPANSION:
 $(BUILD)/unit/test_%: tests/unit/test_%.c tests/unit/check.h $$(addprefix src/,$$(addsuffix .c,$$(UNIT_MODS_$$*))) $(wildcard src/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $< $(addprefix src/,$(addsuffix .c,$(UNIT_MODS_$*))) -o $@ $(LDFLAGS) -lelf -lz -lstdc++
+	$(CC) $(CFLAGS) $< $(addprefix src/,$(addsuffix .c,$(UNIT_MODS_$*))) -o $@ $(LDFLAGS) -lelf -lz -lcapstone -lstdc++
 
 $(BUILD)/unit/fixtures/.built: tests/unit/build_fixtures.sh tests/unit/fixtures/syms.c
 	sh tests/unit/build_fixtures.sh $(@D)

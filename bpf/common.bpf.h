@@ -35,10 +35,45 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, CNT_MAX);
+	__uint(max_entries, LS_KIND_MAX *CNT_MAX);
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps") __weak;
+
+/* Outstanding objects, one map per kind so that a report can list a
+ * process's fds without walking a million heap blocks. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1 << 20);
+	__type(key, struct ls_object_key);
+	__type(value, struct ls_object);
+} objects SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, struct ls_object_key);
+	__type(value, struct ls_object);
+} fd_objects SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, struct ls_object_key);
+	__type(value, struct ls_object);
+} thread_objects SEC(".maps") __weak;
+
+/* Processes traced by the tracepoint programs (which see every process):
+ * tgid -> 1. Userspace adds the target; --follow-forks adds its children. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} targets SEC(".maps") __weak;
 
 /* Where a stack is assembled before it is hashed and stored (too big for the
  * 512-byte BPF stack). */
@@ -53,9 +88,9 @@ struct {
  * user address whatever the paging mode. */
 #define MAX_USER_ADDR 0x00ffffffffffffffULL
 
-static __always_inline void count(enum ls_counter c)
+static __always_inline void count(enum ls_kind kind, enum ls_counter c)
 {
-	__u32 key = c;
+	__u32 key = kind * CNT_MAX + c;
 	__u64 *v = bpf_map_lookup_elem(&counters, &key);
 
 	if (v)
@@ -70,36 +105,24 @@ static __always_inline __u64 hash_mix(__u64 h, __u64 v)
 }
 
 /*
- * Walk the user stack by frame pointers and store it; returns its id, 0 when
- * lost. `entry_sp` is the stack pointer at the probed function's entry: the
- * return address into its caller sits there, while rbp still holds the
- * caller's frame, whose saved return address leads to the caller's caller.
- * Reading [sp] first is what keeps the function that called the API in the
- * stack (bpf_get_stack would start at the caller's caller).
+ * Completes `st` from its first frame `first_ip` by walking frame records from
+ * `fp` (each above `low_sp`), stores it and returns its id, 0 when lost.
  */
-static __always_inline __u64 capture_user_stack(__u64 entry_sp, __u64 fp)
+static __always_inline __u64 store_stack(enum ls_kind kind, struct ls_stack *st, __u64 first_ip,
+					 __u64 low_sp, __u64 fp)
 {
 	struct frame_record {
 		__u64 next_fp;
 		__u64 ret;
 	} rec;
-	__u32 zero = 0;
-	struct ls_stack *st = bpf_map_lookup_elem(&stack_scratch, &zero);
-	__u64 ret = 0, h = 0xcbf29ce484222325ULL;
+	__u64 h = hash_mix(0xcbf29ce484222325ULL, first_ip);
 	int n = 1, i;
 
-	if (!st)
-		return 0;
-	if (bpf_probe_read_user(&ret, sizeof(ret), (void *)entry_sp) || !ret) {
-		count(CNT_STACKS_EMPTY);
-		return 0;
-	}
-	st->ips[0] = ret;
-	h = hash_mix(h, ret);
+	st->ips[0] = first_ip;
 	for (i = 1; i < MAX_STACK_DEPTH; i++) {
 		/* A frame record lives above the current stack pointer, 8-aligned,
 		 * and each one is further up the stack than the last. */
-		if (fp < entry_sp || (fp & 7))
+		if (fp < low_sp || (fp & 7))
 			break;
 		if (bpf_probe_read_user(&rec, sizeof(rec), (void *)fp))
 			break;
@@ -115,16 +138,60 @@ static __always_inline __u64 capture_user_stack(__u64 entry_sp, __u64 fp)
 		fp = rec.next_fp;
 	}
 	if (n == MAX_STACK_DEPTH)
-		count(CNT_STACKS_TRUNCATED);
+		count(kind, CNT_STACKS_TRUNCATED);
 	else
 		st->ips[n & (MAX_STACK_DEPTH - 1)] = 0; /* readers stop here */
 	if (!h)
 		h = 1; /* 0 means "lost" */
 	if (bpf_map_update_elem(&stacks, &h, st, BPF_NOEXIST) == -E2BIG) {
-		count(CNT_STACKS_FULL);
+		count(kind, CNT_STACKS_FULL);
 		return 0;
 	}
 	return h;
+}
+
+static __always_inline struct ls_stack *stack_scratch_buf(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&stack_scratch, &zero);
+}
+
+/*
+ * The user stack at the entry of a probed function: the return address into
+ * its caller sits at `entry_sp`, while rbp still holds the caller's frame,
+ * whose saved return address leads to the caller's caller. Reading [sp] first
+ * is what keeps the function that called the API in the stack
+ * (bpf_get_stack would start at the caller's caller).
+ */
+static __always_inline __u64 capture_user_stack(enum ls_kind kind, __u64 entry_sp, __u64 fp)
+{
+	struct ls_stack *st = stack_scratch_buf();
+	__u64 ret = 0;
+
+	if (!st)
+		return 0;
+	if (bpf_probe_read_user(&ret, sizeof(ret), (void *)entry_sp) || !ret) {
+		count(kind, CNT_STACKS_EMPTY);
+		return 0;
+	}
+	return store_stack(kind, st, ret, entry_sp, fp);
+}
+
+/* The user stack at a syscall or scheduler event: the interrupted
+ * instruction, then the frame records. Complete only when the code that made
+ * the call keeps frame pointers (Go, -fno-omit-frame-pointer builds). */
+static __always_inline __u64 capture_regs_stack(enum ls_kind kind, struct pt_regs *regs)
+{
+	struct ls_stack *st = stack_scratch_buf();
+
+	if (!st)
+		return 0;
+	if (!regs->ip) {
+		count(kind, CNT_STACKS_EMPTY);
+		return 0;
+	}
+	return store_stack(kind, st, regs->ip, regs->sp, regs->bp);
 }
 
 /*
@@ -145,7 +212,7 @@ static __always_inline struct ls_totals *totals_for(struct ls_totals_key *key)
 	bpf_map_update_elem(&totals, key, &zero, BPF_NOEXIST);
 	t = bpf_map_lookup_elem(&totals, key);
 	if (!t)
-		count(CNT_TOTALS_FULL);
+		count(key->site.kind, CNT_TOTALS_FULL);
 	return t;
 }
 
@@ -157,6 +224,64 @@ static __always_inline void totals_sub(const struct ls_totals_key *key, __u64 by
 		return;
 	__sync_fetch_and_sub(&t->bytes, bytes);
 	__sync_fetch_and_sub(&t->count, 1);
+}
+
+static __always_inline __u32 current_tgid(void)
+{
+	return bpf_get_current_pid_tgid() >> 32;
+}
+
+static __always_inline bool is_target(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
+}
+
+/* An object goes away: its totals entry gives back what it held. */
+static __always_inline void object_release(void *objects, enum ls_kind kind, __u32 tgid, __u64 id)
+{
+	struct ls_object_key key = {.id = id, .tgid = tgid, .kind = kind};
+	struct ls_object *found = bpf_map_lookup_elem(objects, &key);
+	struct ls_object obj;
+
+	if (!found) {
+		count(kind, CNT_UNKNOWN_RELEASES);
+		return;
+	}
+	obj = *found;
+	/* Whoever deletes it accounts for it, so a racing double release
+	 * counts once. */
+	if (bpf_map_delete_elem(objects, &key))
+		return;
+	totals_sub(&obj.where, obj.size);
+	count(kind, CNT_RELEASED);
+}
+
+/* An object is acquired at `site`, now. */
+static __always_inline void object_acquire(void *objects, __u64 id, __u64 size,
+					   const struct ls_site *site)
+{
+	struct ls_object_key key = {.id = id, .tgid = site->tgid, .kind = site->kind};
+	struct ls_object obj = {.where.site = *site, .size = size};
+	struct ls_totals *t;
+	long err;
+
+	t = totals_for(&obj.where);
+	if (!t)
+		return;
+	err = bpf_map_update_elem(objects, &key, &obj, BPF_NOEXIST);
+	if (err == -EEXIST) {
+		/* Handed out again while we think it is live: its release was
+		 * missed (an unprobed path). Retire the old one first. */
+		object_release(objects, site->kind, site->tgid, id);
+		err = bpf_map_update_elem(objects, &key, &obj, BPF_NOEXIST);
+	}
+	if (err) {
+		count(site->kind, CNT_OBJECTS_FULL);
+		return;
+	}
+	__sync_fetch_and_add(&t->bytes, size);
+	__sync_fetch_and_add(&t->count, 1);
+	count(site->kind, CNT_ACQUIRED);
 }
 
 #endif /* COMMON_BPF_H */

@@ -20,12 +20,15 @@
 
 /* What kind of resource an outstanding object is. */
 enum ls_kind {
-	LS_KIND_HEAP = 0,
+	LS_KIND_HEAP = 0, /* heap blocks, by address */
+	LS_KIND_FD,	  /* file descriptors, by number */
+	LS_KIND_THREAD,	  /* threads, by tid */
 	LS_KIND_MAX,
 };
 
-/* The API a program called to acquire the object: the leaf frame of a report.
- * The order is the order of the names in api_names[] (src/probes.c). */
+/* The function a program called to acquire the object: the leaf frame of a
+ * report. Names in src/names.c. For fds and threads it is the probed libc
+ * wrapper the program called, or else the system call. */
 enum ls_api {
 	LS_API_MALLOC = 0,
 	LS_API_CALLOC,
@@ -43,6 +46,43 @@ enum ls_api {
 	LS_API_FREE,
 	LS_API_DELETE,
 	LS_API_DELETE_ARRAY,
+	/* file descriptors */
+	LS_API_OPEN,
+	LS_API_OPENAT,
+	LS_API_OPENAT2,
+	LS_API_CREAT,
+	LS_API_OPEN_BY_HANDLE_AT,
+	LS_API_FOPEN,
+	LS_API_FREOPEN,
+	LS_API_OPENDIR,
+	LS_API_TMPFILE,
+	LS_API_POPEN,
+	LS_API_SOCKET,
+	LS_API_SOCKETPAIR,
+	LS_API_ACCEPT,
+	LS_API_ACCEPT4,
+	LS_API_PIPE,
+	LS_API_PIPE2,
+	LS_API_DUP,
+	LS_API_DUP2,
+	LS_API_DUP3,
+	LS_API_FCNTL_DUPFD,
+	LS_API_EVENTFD,
+	LS_API_TIMERFD_CREATE,
+	LS_API_SIGNALFD,
+	LS_API_EPOLL_CREATE,
+	LS_API_MEMFD_CREATE,
+	LS_API_INOTIFY_INIT,
+	LS_API_FANOTIFY_INIT,
+	LS_API_PIDFD_OPEN,
+	LS_API_PIDFD_GETFD,
+	LS_API_USERFAULTFD,
+	LS_API_IO_URING_SETUP,
+	LS_API_PERF_EVENT_OPEN,
+	LS_API_RECVMSG, /* fds received with SCM_RIGHTS */
+	/* threads */
+	LS_API_PTHREAD_CREATE,
+	LS_API_CLONE,
 	LS_API_MAX,
 };
 
@@ -56,11 +96,12 @@ enum ls_api {
 #define COOKIE_SP_MASK	      0xffULL
 #define COOKIE(api, sp_delta) ((__u64)(api) | ((__u64)(sp_delta) << COOKIE_SP_SHIFT))
 
-/* Counters of everything that can go wrong or be dropped. */
+/* Counters of everything that can go wrong or be dropped, one set per kind:
+ * the counters map holds LS_KIND_MAX * CNT_MAX of them, kind-major. */
 enum ls_counter {
-	CNT_ALLOCS = 0,	      /* acquisitions recorded */
-	CNT_FREES,	      /* releases of recorded objects */
-	CNT_UNKNOWN_FREES,    /* releases of objects never seen acquired */
+	CNT_ACQUIRED = 0,     /* acquisitions recorded */
+	CNT_RELEASED,	      /* releases of recorded objects */
+	CNT_UNKNOWN_RELEASES, /* releases of objects never seen acquired */
 	CNT_OBJECTS_FULL,     /* acquisitions dropped: object map full */
 	CNT_TOTALS_FULL,      /* acquisitions dropped: per-stack map full */
 	CNT_STACKS_FULL,      /* stacks lost: stack map full */
@@ -91,21 +132,33 @@ struct ls_totals {
 	__s64 count;
 };
 
-/* Key of the outstanding-objects map. */
+/* Key of the outstanding-objects map, shared by all kinds. */
 struct ls_object_key {
-	__u64 addr;
+	__u64 id; /* heap: address; fd: number; thread: tid */
 	__u32 tgid;
-	__u32 pad;
+	__u32 kind; /* enum ls_kind */
 };
 
 struct ls_object {
 	struct ls_totals_key where; /* the totals entry this object is counted in */
-	__u64 size;
+	__u64 size;		    /* heap: bytes; others: 0 */
 };
 
 struct ls_stack {
 	__u64 ips[MAX_STACK_DEPTH]; /* return addresses, innermost first, ended
 				     * by a 0 unless all are used */
+};
+
+/* Ring buffer events: rare things userspace must act on. */
+enum ls_event_type {
+	LS_EVENT_NEW_PROCESS = 1, /* --follow-forks: a traced process forked */
+};
+
+struct ls_event {
+	__u32 type;
+	__u32 pid;
+	__u32 parent;
+	__u32 pad;
 };
 
 _Static_assert(sizeof(struct ls_site) == 16, "ls_site layout");

@@ -36,7 +36,7 @@ static int by_size_desc(const void *pa, const void *pb)
 }
 
 /* All objects of generation `gen` were acquired before (gen + 1) << GEN_SHIFT. */
-static int old_enough(uint32_t gen, uint64_t now_ns, uint64_t min_age_ns)
+bool aggregate__old_enough(uint32_t gen, uint64_t now_ns, uint64_t min_age_ns)
 {
 	uint64_t newest = ((uint64_t)gen + 1) << GEN_SHIFT;
 
@@ -56,7 +56,7 @@ size_t aggregate__rows(const struct totals_entry *entries, size_t n, uint64_t no
 	for (i = 0; i < n; i++) {
 		const struct totals_entry *e = &sorted[i];
 
-		if (e->val.count <= 0 || !old_enough(e->key.gen, now_ns, min_age_ns))
+		if (e->val.count <= 0 || !aggregate__old_enough(e->key.gen, now_ns, min_age_ns))
 			continue;
 		if (k == 0 || site__compare(&out[k - 1].site, &e->key.site)) {
 			out[k].site = e->key.site;

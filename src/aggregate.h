@@ -3,6 +3,7 @@
 #ifndef AGGREGATE_H
 #define AGGREGATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,9 @@ struct site_row {
  */
 size_t aggregate__rows(const struct totals_entry *entries, size_t n, uint64_t now_ns,
 		       uint64_t min_age_ns, struct site_row **rows);
+
+/* Whether all objects of generation `gen` are at least `min_age_ns` old. */
+bool aggregate__old_enough(uint32_t gen, uint64_t now_ns, uint64_t min_age_ns);
 
 /* The age of a row's oldest objects, at generation granularity. */
 uint64_t aggregate__age_ns(const struct site_row *row, uint64_t now_ns);

@@ -14,42 +14,82 @@
 #include "util.h"
 
 static const struct api_function functions[] = {
-    {"malloc", LS_API_MALLOC, PROG_ALLOC, false},
-    {"calloc", LS_API_CALLOC, PROG_CALLOC, false},
-    {"realloc", LS_API_REALLOC, PROG_REALLOC, false},
-    {"reallocarray", LS_API_REALLOCARRAY, PROG_REALLOCARRAY, false},
-    {"aligned_alloc", LS_API_ALIGNED_ALLOC, PROG_ALLOC_ALIGNED, false},
-    {"posix_memalign", LS_API_POSIX_MEMALIGN, PROG_POSIX_MEMALIGN, false},
-    {"memalign", LS_API_MEMALIGN, PROG_ALLOC_ALIGNED, false},
-    {"valloc", LS_API_VALLOC, PROG_ALLOC, false},
-    {"pvalloc", LS_API_PVALLOC, PROG_ALLOC, false},
-    {"free", LS_API_FREE, PROG_FREE, false},
-    {"cfree", LS_API_FREE, PROG_FREE, false},
+    {"malloc", LS_API_MALLOC, PROG_ALLOC, false, LS_KIND_HEAP},
+    {"calloc", LS_API_CALLOC, PROG_CALLOC, false, LS_KIND_HEAP},
+    {"realloc", LS_API_REALLOC, PROG_REALLOC, false, LS_KIND_HEAP},
+    {"reallocarray", LS_API_REALLOCARRAY, PROG_REALLOCARRAY, false, LS_KIND_HEAP},
+    {"aligned_alloc", LS_API_ALIGNED_ALLOC, PROG_ALLOC_ALIGNED, false, LS_KIND_HEAP},
+    {"posix_memalign", LS_API_POSIX_MEMALIGN, PROG_POSIX_MEMALIGN, false, LS_KIND_HEAP},
+    {"memalign", LS_API_MEMALIGN, PROG_ALLOC_ALIGNED, false, LS_KIND_HEAP},
+    {"valloc", LS_API_VALLOC, PROG_ALLOC, false, LS_KIND_HEAP},
+    {"pvalloc", LS_API_PVALLOC, PROG_ALLOC, false, LS_KIND_HEAP},
+    {"free", LS_API_FREE, PROG_FREE, false, LS_KIND_HEAP},
+    {"cfree", LS_API_FREE, PROG_FREE, false, LS_KIND_HEAP},
     /* libc helpers that allocate through malloc but keep no frame pointer */
-    {"strdup", LS_API_STRDUP, PROG_WRAPPER, true},
-    {"strndup", LS_API_STRNDUP, PROG_WRAPPER, true},
+    {"strdup", LS_API_STRDUP, PROG_WRAPPER, true, LS_KIND_HEAP},
+    {"strndup", LS_API_STRNDUP, PROG_WRAPPER, true, LS_KIND_HEAP},
     /* operator new, new[]: plain, nothrow, aligned, aligned nothrow */
-    {"_Znwm", LS_API_NEW, PROG_ALLOC, true},
-    {"_ZnwmRKSt9nothrow_t", LS_API_NEW, PROG_ALLOC, true},
-    {"_ZnwmSt11align_val_t", LS_API_NEW, PROG_ALLOC, true},
-    {"_ZnwmSt11align_val_tRKSt9nothrow_t", LS_API_NEW, PROG_ALLOC, true},
-    {"_Znam", LS_API_NEW_ARRAY, PROG_ALLOC, true},
-    {"_ZnamRKSt9nothrow_t", LS_API_NEW_ARRAY, PROG_ALLOC, true},
-    {"_ZnamSt11align_val_t", LS_API_NEW_ARRAY, PROG_ALLOC, true},
-    {"_ZnamSt11align_val_tRKSt9nothrow_t", LS_API_NEW_ARRAY, PROG_ALLOC, true},
+    {"_Znwm", LS_API_NEW, PROG_ALLOC, true, LS_KIND_HEAP},
+    {"_ZnwmRKSt9nothrow_t", LS_API_NEW, PROG_ALLOC, true, LS_KIND_HEAP},
+    {"_ZnwmSt11align_val_t", LS_API_NEW, PROG_ALLOC, true, LS_KIND_HEAP},
+    {"_ZnwmSt11align_val_tRKSt9nothrow_t", LS_API_NEW, PROG_ALLOC, true, LS_KIND_HEAP},
+    {"_Znam", LS_API_NEW_ARRAY, PROG_ALLOC, true, LS_KIND_HEAP},
+    {"_ZnamRKSt9nothrow_t", LS_API_NEW_ARRAY, PROG_ALLOC, true, LS_KIND_HEAP},
+    {"_ZnamSt11align_val_t", LS_API_NEW_ARRAY, PROG_ALLOC, true, LS_KIND_HEAP},
+    {"_ZnamSt11align_val_tRKSt9nothrow_t", LS_API_NEW_ARRAY, PROG_ALLOC, true, LS_KIND_HEAP},
     /* operator delete, delete[]: plain, sized, nothrow, aligned, both */
-    {"_ZdlPv", LS_API_DELETE, PROG_FREE, true},
-    {"_ZdlPvm", LS_API_DELETE, PROG_FREE, true},
-    {"_ZdlPvRKSt9nothrow_t", LS_API_DELETE, PROG_FREE, true},
-    {"_ZdlPvSt11align_val_t", LS_API_DELETE, PROG_FREE, true},
-    {"_ZdlPvmSt11align_val_t", LS_API_DELETE, PROG_FREE, true},
-    {"_ZdlPvSt11align_val_tRKSt9nothrow_t", LS_API_DELETE, PROG_FREE, true},
-    {"_ZdaPv", LS_API_DELETE_ARRAY, PROG_FREE, true},
-    {"_ZdaPvm", LS_API_DELETE_ARRAY, PROG_FREE, true},
-    {"_ZdaPvRKSt9nothrow_t", LS_API_DELETE_ARRAY, PROG_FREE, true},
-    {"_ZdaPvSt11align_val_t", LS_API_DELETE_ARRAY, PROG_FREE, true},
-    {"_ZdaPvmSt11align_val_t", LS_API_DELETE_ARRAY, PROG_FREE, true},
-    {"_ZdaPvSt11align_val_tRKSt9nothrow_t", LS_API_DELETE_ARRAY, PROG_FREE, true},
+    {"_ZdlPv", LS_API_DELETE, PROG_FREE, true, LS_KIND_HEAP},
+    {"_ZdlPvm", LS_API_DELETE, PROG_FREE, true, LS_KIND_HEAP},
+    {"_ZdlPvRKSt9nothrow_t", LS_API_DELETE, PROG_FREE, true, LS_KIND_HEAP},
+    {"_ZdlPvSt11align_val_t", LS_API_DELETE, PROG_FREE, true, LS_KIND_HEAP},
+    {"_ZdlPvmSt11align_val_t", LS_API_DELETE, PROG_FREE, true, LS_KIND_HEAP},
+    {"_ZdlPvSt11align_val_tRKSt9nothrow_t", LS_API_DELETE, PROG_FREE, true, LS_KIND_HEAP},
+    {"_ZdaPv", LS_API_DELETE_ARRAY, PROG_FREE, true, LS_KIND_HEAP},
+    {"_ZdaPvm", LS_API_DELETE_ARRAY, PROG_FREE, true, LS_KIND_HEAP},
+    {"_ZdaPvRKSt9nothrow_t", LS_API_DELETE_ARRAY, PROG_FREE, true, LS_KIND_HEAP},
+    {"_ZdaPvSt11align_val_t", LS_API_DELETE_ARRAY, PROG_FREE, true, LS_KIND_HEAP},
+    {"_ZdaPvmSt11align_val_t", LS_API_DELETE_ARRAY, PROG_FREE, true, LS_KIND_HEAP},
+    {"_ZdaPvSt11align_val_tRKSt9nothrow_t", LS_API_DELETE_ARRAY, PROG_FREE, true, LS_KIND_HEAP},
+    /* libc wrappers that create fds: probed only for the stack of their
+     * caller (libc keeps no frame pointers); the system call does the
+     * counting. fcntl, called often and rarely to duplicate an fd, is left
+     * to the frame-pointer walk from the system call. */
+    {"open", LS_API_OPEN, PROG_WRAPPER, true, LS_KIND_FD},
+    {"open64", LS_API_OPEN, PROG_WRAPPER, true, LS_KIND_FD},
+    {"openat", LS_API_OPENAT, PROG_WRAPPER, true, LS_KIND_FD},
+    {"openat64", LS_API_OPENAT, PROG_WRAPPER, true, LS_KIND_FD},
+    {"creat", LS_API_CREAT, PROG_WRAPPER, true, LS_KIND_FD},
+    {"creat64", LS_API_CREAT, PROG_WRAPPER, true, LS_KIND_FD},
+    {"fopen", LS_API_FOPEN, PROG_WRAPPER, true, LS_KIND_FD},
+    {"fopen64", LS_API_FOPEN, PROG_WRAPPER, true, LS_KIND_FD},
+    {"freopen", LS_API_FREOPEN, PROG_WRAPPER, true, LS_KIND_FD},
+    {"freopen64", LS_API_FREOPEN, PROG_WRAPPER, true, LS_KIND_FD},
+    {"opendir", LS_API_OPENDIR, PROG_WRAPPER, true, LS_KIND_FD},
+    {"tmpfile", LS_API_TMPFILE, PROG_WRAPPER, true, LS_KIND_FD},
+    {"tmpfile64", LS_API_TMPFILE, PROG_WRAPPER, true, LS_KIND_FD},
+    {"popen", LS_API_POPEN, PROG_WRAPPER, true, LS_KIND_FD},
+    {"socket", LS_API_SOCKET, PROG_WRAPPER, true, LS_KIND_FD},
+    {"socketpair", LS_API_SOCKETPAIR, PROG_WRAPPER, true, LS_KIND_FD},
+    {"accept", LS_API_ACCEPT, PROG_WRAPPER, true, LS_KIND_FD},
+    {"accept4", LS_API_ACCEPT4, PROG_WRAPPER, true, LS_KIND_FD},
+    {"pipe", LS_API_PIPE, PROG_WRAPPER, true, LS_KIND_FD},
+    {"pipe2", LS_API_PIPE2, PROG_WRAPPER, true, LS_KIND_FD},
+    {"dup", LS_API_DUP, PROG_WRAPPER, true, LS_KIND_FD},
+    {"dup2", LS_API_DUP2, PROG_WRAPPER, true, LS_KIND_FD},
+    {"dup3", LS_API_DUP3, PROG_WRAPPER, true, LS_KIND_FD},
+    {"eventfd", LS_API_EVENTFD, PROG_WRAPPER, true, LS_KIND_FD},
+    {"timerfd_create", LS_API_TIMERFD_CREATE, PROG_WRAPPER, true, LS_KIND_FD},
+    {"signalfd", LS_API_SIGNALFD, PROG_WRAPPER, true, LS_KIND_FD},
+    {"epoll_create", LS_API_EPOLL_CREATE, PROG_WRAPPER, true, LS_KIND_FD},
+    {"epoll_create1", LS_API_EPOLL_CREATE, PROG_WRAPPER, true, LS_KIND_FD},
+    {"memfd_create", LS_API_MEMFD_CREATE, PROG_WRAPPER, true, LS_KIND_FD},
+    {"inotify_init", LS_API_INOTIFY_INIT, PROG_WRAPPER, true, LS_KIND_FD},
+    {"inotify_init1", LS_API_INOTIFY_INIT, PROG_WRAPPER, true, LS_KIND_FD},
+    {"fanotify_init", LS_API_FANOTIFY_INIT, PROG_WRAPPER, true, LS_KIND_FD},
+    {"pidfd_open", LS_API_PIDFD_OPEN, PROG_WRAPPER, true, LS_KIND_FD},
+    {"recvmsg", LS_API_RECVMSG, PROG_WRAPPER, true, LS_KIND_FD},
+    /* and threads */
+    {"pthread_create", LS_API_PTHREAD_CREATE, PROG_WRAPPER, true, LS_KIND_THREAD},
 };
 #define N_FUNCTIONS (sizeof(functions) / sizeof(functions[0]))
 
@@ -57,30 +97,6 @@ static const struct api_function functions[] = {
  * gperftools, mimalloc); nesting in BPF keeps an unprefixed malloc that
  * calls them from counting twice. */
 static const char *const auto_prefixes[] = {"", "je_", "tc_", "mi_"};
-
-static const char *const api_names[LS_API_MAX] = {
-    [LS_API_MALLOC] = "malloc",
-    [LS_API_CALLOC] = "calloc",
-    [LS_API_REALLOC] = "realloc",
-    [LS_API_REALLOCARRAY] = "reallocarray",
-    [LS_API_ALIGNED_ALLOC] = "aligned_alloc",
-    [LS_API_POSIX_MEMALIGN] = "posix_memalign",
-    [LS_API_MEMALIGN] = "memalign",
-    [LS_API_VALLOC] = "valloc",
-    [LS_API_PVALLOC] = "pvalloc",
-    [LS_API_STRDUP] = "strdup",
-    [LS_API_STRNDUP] = "strndup",
-    [LS_API_NEW] = "operator new",
-    [LS_API_NEW_ARRAY] = "operator new[]",
-    [LS_API_FREE] = "free",
-    [LS_API_DELETE] = "operator delete",
-    [LS_API_DELETE_ARRAY] = "operator delete[]",
-};
-
-const char *api__name(enum ls_api api)
-{
-	return api < LS_API_MAX && api_names[api] ? api_names[api] : "?";
-}
 
 struct object_list {
 	char **paths;
@@ -228,7 +244,7 @@ static void plan_prefix(const struct target *t, const struct object_list *objs, 
 {
 	const char *names[N_FUNCTIONS];
 	char symbols[N_FUNCTIONS][64];
-	uint64_t offsets[N_FUNCTIONS];
+	uint64_t offsets[N_FUNCTIONS], sizes[N_FUNCTIONS];
 	bool bound[N_FUNCTIONS] = {false};
 	size_t i, k;
 
@@ -241,7 +257,7 @@ static void plan_prefix(const struct target *t, const struct object_list *objs, 
 		char path[PATH_MAX + 32];
 
 		target__path(t, objs->paths[i], path, sizeof(path));
-		if (elf_lookup__functions(path, names, N_FUNCTIONS, offsets))
+		if (elf_lookup__functions(path, names, N_FUNCTIONS, offsets, sizes))
 			continue;
 		for (k = 0; k < N_FUNCTIONS; k++) {
 			struct probe_point *p;
@@ -258,6 +274,7 @@ static void plan_prefix(const struct target *t, const struct object_list *objs, 
 			snprintf(p->symbol, sizeof(p->symbol), "%s", symbols[k]);
 			p->binary = xstrdup(path);
 			p->offset = offsets[k];
+			p->size = sizes[k];
 		}
 	}
 }
@@ -272,7 +289,21 @@ static bool plan_has(const struct probe_plan *plan, enum heap_prog prog)
 	return false;
 }
 
-int allocator__plan(const struct target *t, const char *spec, struct probe_plan *plan)
+static void keep_kinds(struct probe_plan *plan, unsigned int kinds)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < plan->count; i++) {
+		if (kinds & (1u << plan->points[i].fn->kind))
+			plan->points[kept++] = plan->points[i];
+		else
+			free(plan->points[i].binary);
+	}
+	plan->count = kept;
+}
+
+int allocator__plan(const struct target *t, const char *spec, unsigned int kinds,
+		    struct probe_plan *plan)
 {
 	struct object_list objs = {0}, chosen = {0};
 	char lib_buf[PATH_MAX], *lib = NULL;
@@ -308,7 +339,9 @@ int allocator__plan(const struct target *t, const char *spec, struct probe_plan 
 	}
 	free_objects(&objs);
 	free_objects(&chosen);
-	if (!plan_has(plan, PROG_ALLOC) || !plan_has(plan, PROG_FREE)) {
+	keep_kinds(plan, kinds);
+	if ((kinds & (1u << LS_KIND_HEAP)) &&
+	    (!plan_has(plan, PROG_ALLOC) || !plan_has(plan, PROG_FREE))) {
 		if (lib)
 			ls_error("'%s' with prefix '%s' defines no malloc and free in PID %d", lib,
 				 prefix, t->pid);
@@ -330,4 +363,51 @@ void allocator__free_plan(struct probe_plan *plan)
 		free(plan->points[i].binary);
 	free(plan->points);
 	memset(plan, 0, sizeof(*plan));
+}
+
+bool probe_point__returns(const struct probe_point *p)
+{
+	return p->fn->prog != PROG_FREE;
+}
+
+/* The argument registers each entry program reads (bpf/heap.bpf.c). */
+static unsigned registers_read(enum heap_prog prog)
+{
+	switch (prog) {
+	case PROG_ALLOC:
+	case PROG_FREE:
+		return PLACE_KEEP_RDI;
+	case PROG_ALLOC_ALIGNED:
+	case PROG_CALLOC:
+	case PROG_REALLOC:
+		return PLACE_KEEP_RDI | PLACE_KEEP_RSI;
+	case PROG_REALLOCARRAY:
+	case PROG_POSIX_MEMALIGN:
+		return PLACE_KEEP_RDI | PLACE_KEEP_RSI | PLACE_KEEP_RDX;
+	case PROG_WRAPPER:
+		return 0;
+	}
+	return PLACE_KEEP_RDI | PLACE_KEEP_RSI | PLACE_KEEP_RDX;
+}
+
+/*
+ * A uretprobe must sit at the entry: the kernel takes over the return
+ * address at [sp] when its breakpoint hits, which is only there before the
+ * first push. The entry program then shares that breakpoint, and moving it
+ * would add a second one; so only functions without a return probe (free,
+ * operator delete) are placed.
+ */
+void allocator__place(struct probe_plan *plan, bool at_entry)
+{
+	size_t i;
+
+	for (i = 0; i < plan->count; i++) {
+		struct probe_point *p = &plan->points[i];
+		enum placement_mode mode = at_entry		     ? PLACE_ENTRY_FORCED
+					   : probe_point__returns(p) ? PLACE_ENTRY_RETURN
+								     : PLACE_BEST;
+
+		placement__for_function(p->binary, p->offset, p->size, registers_read(p->fn->prog),
+					mode, &p->place);
+	}
 }

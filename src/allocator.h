@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "leakscope.h"
+#include "placement.h"
 
 struct target;
 
@@ -31,15 +32,18 @@ struct api_function {
 	const char *name;
 	enum ls_api api;
 	enum heap_prog prog;
-	bool unprefixed; /* C++ operators, libc helpers: never prefixed */
+	bool unprefixed;   /* C++ operators, libc helpers: never prefixed */
+	enum ls_kind kind; /* traced only when this kind is */
 };
 
 /* One function to probe. */
 struct probe_point {
 	const struct api_function *fn;
-	char symbol[64]; /* with prefix */
-	char *binary;	 /* path to attach to, as seen from here */
-	uint64_t offset; /* file offset of the function */
+	char symbol[64];	/* with prefix */
+	char *binary;		/* path to attach to, as seen from here */
+	uint64_t offset;	/* file offset of the function (its uretprobe) */
+	uint64_t size;		/* of the function in bytes, 0 = unknown */
+	struct placement place; /* its entry probe, from allocator__place() */
 };
 
 struct probe_plan {
@@ -48,12 +52,20 @@ struct probe_plan {
 };
 
 /*
- * Plans the heap probes of `t`. `spec` is --allocator's "LIB[:PREFIX]" (NULL:
- * detect). Returns 0 or an LS_EXIT_* code after one line on stderr.
+ * Plans the uprobes of `t` for the kinds in `kinds` (bits of enum ls_kind):
+ * the allocator, and the libc wrappers whose callers the fd and thread
+ * stacks start from. `spec` is --allocator's "LIB[:PREFIX]" (NULL: detect).
+ * Returns 0 or an LS_EXIT_* code after one line on stderr.
  */
-int allocator__plan(const struct target *t, const char *spec, struct probe_plan *plan);
+int allocator__plan(const struct target *t, const char *spec, unsigned int kinds,
+		    struct probe_plan *plan);
 void allocator__free_plan(struct probe_plan *plan);
 
-const char *api__name(enum ls_api api);
+/* Decides where each point's entry probe goes (placement.h); `at_entry`:
+ * always at the function's entry (--probe-at-entry). */
+void allocator__place(struct probe_plan *plan, bool at_entry);
+
+/* Whether a point also gets a uretprobe (every API but the releasing ones). */
+bool probe_point__returns(const struct probe_point *p);
 
 #endif /* ALLOCATOR_H */

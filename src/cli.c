@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "names.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -38,6 +39,11 @@ static const char usage_text[] =
     "      --max-objects N     outstanding objects tracked (default 1048576)\n"
     "      --max-stacks N      distinct stacks stored (default 16384)\n"
     "      --max-sites N       per-stack totals entries (default 65536)\n"
+    "      --sample BYTES      record blocks of BYTES or more always, smaller ones\n"
+    "                          with probability size/BYTES; reports estimate\n"
+    "                          (default: every block, exact)\n"
+    "      --probe-at-entry    probe at function entries, not at the cheapest\n"
+    "                          instruction after them\n"
     "  -v, --verbose           print what is attached where, and all counters\n"
     "  -h, --help              this text\n";
 
@@ -54,6 +60,10 @@ enum {
 	OPT_MAX_OBJECTS,
 	OPT_MAX_STACKS,
 	OPT_MAX_SITES,
+	OPT_SAMPLE,
+	OPT_PROBE_AT_ENTRY,
+	OPT_KINDS,
+	OPT_FOLLOW_FORKS,
 };
 
 static const struct option long_options[] = {
@@ -72,6 +82,8 @@ static const struct option long_options[] = {
     {"max-objects", required_argument, NULL, OPT_MAX_OBJECTS},
     {"max-stacks", required_argument, NULL, OPT_MAX_STACKS},
     {"max-sites", required_argument, NULL, OPT_MAX_SITES},
+    {"sample", required_argument, NULL, OPT_SAMPLE},
+    {"probe-at-entry", no_argument, NULL, OPT_PROBE_AT_ENTRY},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -125,6 +137,34 @@ static void set_defaults(struct options *opt)
 	opt->max_objects = 1 << 20;
 	opt->max_stacks = 16384;
 	opt->max_sites = 65536;
+	opt->kinds = (1u << LS_KIND_MAX) - 1;
+}
+
+/* "heap,fd,thread" -> bits of enum ls_kind */
+static int parse_kinds(const char *arg, unsigned int *kinds)
+{
+	const char *p = arg;
+
+	*kinds = 0;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		int k;
+
+		for (k = 0; k < LS_KIND_MAX; k++)
+			if (strlen(kind__name(k)) == n && !strncmp(p, kind__name(k), n))
+				break;
+		if (k == LS_KIND_MAX || n == 0) {
+			ls_error("invalid --kinds '%s' (a list of heap, fd, thread)", arg);
+			return LS_EXIT_USAGE;
+		}
+		*kinds |= 1u << k;
+		p += n + (p[n] == ',');
+	}
+	if (!*kinds) {
+		ls_error("invalid --kinds '%s' (a list of heap, fd, thread)", arg);
+		return LS_EXIT_USAGE;
+	}
+	return 0;
 }
 
 static int parse_one(int c, const char *arg, struct options *opt)
@@ -195,6 +235,21 @@ static int parse_one(int c, const char *arg, struct options *opt)
 	case OPT_MAX_SITES:
 		err = parse_u64("--max-sites", arg, 1, 1 << 24, &v);
 		opt->max_sites = v;
+		break;
+	case OPT_KINDS:
+		err = parse_kinds(arg, &opt->kinds);
+		break;
+	case OPT_FOLLOW_FORKS:
+		opt->follow_forks = true;
+		break;
+	case OPT_SAMPLE:
+		/* 1 is exact too; the BPF side draws 32 random bits */
+		err = parse_u64("--sample", arg, 1, UINT32_MAX, &opt->sample);
+		if (opt->sample == 1)
+			opt->sample = 0;
+		break;
+	case OPT_PROBE_AT_ENTRY:
+		opt->probe_at_entry = true;
 		break;
 	case 'v':
 		ls_verbose++;

@@ -24,6 +24,10 @@ struct options {
 	enum folded_value folded_value;
 	bool full_stacks;
 	const char *allocator; /* --allocator LIB[:PREFIX], NULL: detect */
+	bool probe_at_entry;   /* --probe-at-entry: no probe placement */
+	uint64_t sample;       /* --sample: mean bytes between samples, 0 = exact */
+	unsigned int kinds;    /* --kinds: bit (1 << enum ls_kind) */
+	bool follow_forks;
 	uint32_t max_objects, max_stacks, max_sites;
 };
 

@@ -42,7 +42,7 @@ int collect__totals(int map_fd, uint32_t current_gen, struct totals_entry **out,
 	return 0;
 }
 
-int collect__counters(int map_fd, uint64_t out[CNT_MAX])
+int collect__counters(int map_fd, uint64_t out[LS_KIND_MAX][CNT_MAX])
 {
 	int ncpu = libbpf_num_possible_cpus();
 	uint64_t *vals;
@@ -52,12 +52,14 @@ int collect__counters(int map_fd, uint64_t out[CNT_MAX])
 	if (ncpu <= 0)
 		return ncpu;
 	vals = xcalloc(ncpu, sizeof(*vals));
-	for (i = 0; i < CNT_MAX; i++) {
-		out[i] = 0;
+	for (i = 0; i < LS_KIND_MAX * CNT_MAX; i++) {
+		uint64_t *sum = &out[i / CNT_MAX][i % CNT_MAX];
+
+		*sum = 0;
 		if (bpf_map_lookup_elem(map_fd, &i, vals))
 			continue;
 		for (c = 0; c < ncpu; c++)
-			out[i] += vals[c];
+			*sum += vals[c];
 	}
 	free(vals);
 	return 0;

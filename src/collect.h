@@ -19,8 +19,8 @@ struct totals_entry {
  * them any more and BPF only creates entries of the current generation.
  */
 int collect__totals(int map_fd, uint32_t current_gen, struct totals_entry **out, size_t *count);
-/* Sums the per-CPU counters. */
-int collect__counters(int map_fd, uint64_t out[CNT_MAX]);
+/* Sums the per-CPU counters of every kind. */
+int collect__counters(int map_fd, uint64_t out[LS_KIND_MAX][CNT_MAX]);
 int collect__stack(int map_fd, uint64_t stack_id, struct ls_stack *out);
 
 #endif /* COLLECT_H */

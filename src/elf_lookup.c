@@ -54,7 +54,7 @@ static uint64_t vaddr_to_offset(Elf *elf, uint64_t vaddr)
 }
 
 static void scan_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const char *const *names,
-			 size_t n, uint64_t *offsets)
+			 size_t n, uint64_t *offsets, uint64_t *sizes)
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
 	size_t i, k, count;
@@ -79,12 +79,16 @@ static void scan_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const char
 		if (!name)
 			continue;
 		for (k = 0; k < n; k++)
-			if (!offsets[k] && name_matches(name, names[k]))
+			if (!offsets[k] && name_matches(name, names[k])) {
 				offsets[k] = vaddr_to_offset(elf, sym.st_value);
+				if (sizes)
+					sizes[k] = sym.st_size;
+			}
 	}
 }
 
-int elf_lookup__functions(const char *path, const char *const *names, size_t n, uint64_t *offsets)
+int elf_lookup__functions(const char *path, const char *const *names, size_t n, uint64_t *offsets,
+			  uint64_t *sizes)
 {
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
@@ -92,13 +96,15 @@ int elf_lookup__functions(const char *path, const char *const *names, size_t n, 
 	Elf *elf = open_elf(path, &fd);
 
 	memset(offsets, 0, n * sizeof(*offsets));
+	if (sizes)
+		memset(sizes, 0, n * sizeof(*sizes));
 	if (!elf)
 		return -errno;
 	while ((scn = elf_nextscn(elf, scn))) {
 		if (!gelf_getshdr(scn, &sh))
 			continue;
 		if (sh.sh_type == SHT_DYNSYM || sh.sh_type == SHT_SYMTAB)
-			scan_symbols(elf, scn, &sh, names, n, offsets);
+			scan_symbols(elf, scn, &sh, names, n, offsets, sizes);
 	}
 	elf_end(elf);
 	close(fd);

@@ -19,8 +19,7 @@
 #include "cli.h"
 #include "leakscope.skel.h"
 #include "probes.h"
-#include "report.h"
-#include "symbolizer.h"
+#include "session.h"
 #include "target.h"
 #include "util.h"
 
@@ -117,6 +116,20 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* Programs of the kinds not traced are not loaded at all. */
+static void configure_kinds(struct leakscope_bpf *skel, const struct options *opt)
+{
+	bool fd = opt->kinds & (1u << LS_KIND_FD);
+	bool thread = opt->kinds & (1u << LS_KIND_THREAD);
+
+	bpf_program__set_autoload(skel->progs.fd_sys_exit, fd);
+	bpf_program__set_autoload(skel->progs.fd_exec, fd);
+	/* forks are watched for threads and for --follow-forks */
+	bpf_program__set_autoload(skel->progs.thread_fork, thread || opt->follow_forks);
+	bpf_program__set_autoload(skel->progs.thread_exit, thread);
+	skel->rodata->follow_forks = opt->follow_forks;
+}
+
 static int open_and_load(const struct options *opt, struct leakscope_bpf **out)
 {
 	struct leakscope_bpf *skel = leakscope_bpf__open();
@@ -131,6 +144,7 @@ static int open_and_load(const struct options *opt, struct leakscope_bpf **out)
 	bpf_map__set_max_entries(skel->maps.objects, opt->max_objects);
 	bpf_map__set_max_entries(skel->maps.stacks, opt->max_stacks);
 	bpf_map__set_max_entries(skel->maps.totals, opt->max_sites);
+	configure_kinds(skel, opt);
 	*out = skel;
 	err = leakscope_bpf__load(skel);
 	if (err) {
@@ -140,91 +154,23 @@ static int open_and_load(const struct options *opt, struct leakscope_bpf **out)
 	return 0;
 }
 
-struct session {
-	const struct options *opt;
-	struct target *target;
-	struct leakscope_bpf *skel;
-	struct symbolizer *symbolizer;
-	struct report_history history;
-	uint64_t start_ns;
-	unsigned long reports;
-};
-
-static int emit_report(struct session *s, bool final)
+/* The tracepoint programs see every process: tell them which to trace,
+ * then attach them. */
+static int attach_tracepoints(struct leakscope_bpf *skel, pid_t pid)
 {
-	struct report_sources src = {
-	    .totals_fd = bpf_map__fd(s->skel->maps.totals),
-	    .stacks_fd = bpf_map__fd(s->skel->maps.stacks),
-	    .counters_fd = bpf_map__fd(s->skel->maps.counters),
-	    .symbolizer = s->symbolizer,
-	    .min_age_ns = s->opt->min_age * 1e9,
-	};
-	struct report r = {
-	    .pid = s->target->pid,
-	    .comm = s->target->comm,
-	    .seq = ++s->reports,
-	    .final = final,
-	    .target_exited = s->target->exited,
-	    .size_filtered = s->opt->min_size > 0 || s->opt->max_size != UINT64_MAX,
-	};
-	int err = 0;
+	__u32 tgid = pid;
+	__u8 one = 1;
+	int err;
 
-	/* Symbols of whatever the target mapped since the last look; after it
-	 * exited the maps read while it was alive are used. */
-	symbolizer__refresh(s->symbolizer);
-	report__gather(&r, &src, &s->history);
-	r.traced_ns = r.now_ns - s->start_ns;
-	report_text__print(stdout, &r, s->opt);
-	if (s->opt->folded_path) {
-		err = report_folded__write(s->opt->folded_path, &r, s->opt->folded_value);
-		if (err)
-			ls_error("cannot write %s: %s", s->opt->folded_path, strerror(-err));
+	err = bpf_map__update_elem(skel->maps.targets, &tgid, sizeof(tgid), &one, sizeof(one),
+				   BPF_ANY);
+	if (!err)
+		err = leakscope_bpf__attach(skel);
+	if (err) {
+		ls_error("cannot attach the tracepoint programs: %s", strerror(-err));
+		return err == -EPERM ? LS_EXIT_PERMISSION : LS_EXIT_KERNEL;
 	}
-	report__free(&r);
-	return err ? LS_EXIT_OUTPUT : 0;
-}
-
-/*
- * Libraries are mapped in the first milliseconds of a process: look at its
- * maps often then, so a short-lived command can still be symbolized.
- */
-static uint64_t maps_poll_ns(const struct session *s, uint64_t now)
-{
-	return now - s->start_ns < 2000000000ULL ? 20000000ULL : 1000000000ULL;
-}
-
-static int trace(struct session *s)
-{
-	const struct options *opt = s->opt;
-	uint64_t interval = opt->interval * 1e9;
-	uint64_t next_report = s->start_ns + interval;
-	uint64_t deadline = opt->duration > 0 ? s->start_ns + (uint64_t)(opt->duration * 1e9) : 0;
-	int rc;
-
-	while (!stop_signal) {
-		uint64_t now = monotonic_ns(), wake = next_report;
-
-		if (deadline && deadline < wake)
-			wake = deadline;
-		if (now + maps_poll_ns(s, now) < wake)
-			wake = now + maps_poll_ns(s, now);
-		if (target__wait_exit(s->target, wake > now ? (wake - now) / 1000000 : 0))
-			break;
-		now = monotonic_ns();
-		if (deadline && now >= deadline)
-			break;
-		if (now < next_report) {
-			symbolizer__refresh(s->symbolizer);
-			continue;
-		}
-		if (opt->count && s->reports + 1 >= (unsigned long)opt->count)
-			break; /* the last one is the final report */
-		rc = emit_report(s, false);
-		if (rc)
-			return rc;
-		next_report += interval;
-	}
-	return emit_report(s, true);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -233,7 +179,8 @@ int main(int argc, char **argv)
 	struct target target = {.pidfd = -1, .release_fd = -1};
 	struct probe_plan plan = {0};
 	struct probe_links links = {0};
-	struct session session = {.opt = &opt, .target = &target};
+	struct session session = {
+	    .opt = &opt, .target = &target, .plan = &plan, .links = &links, .stop = &stop_signal};
 	int rc;
 
 	rc = cli__parse(argc, argv, &opt);
@@ -251,10 +198,14 @@ int main(int argc, char **argv)
 	rc = opt.pid ? target__attach(&target, opt.pid) : target__spawn(&target, opt.command);
 	if (rc)
 		goto cleanup;
-	rc = allocator__plan(&target, opt.allocator, &plan);
+	rc = allocator__plan(&target, opt.allocator, opt.kinds, &plan);
 	if (rc)
 		goto cleanup;
+	allocator__place(&plan, opt.probe_at_entry);
 	rc = open_and_load(&opt, &session.skel);
+	if (rc)
+		goto cleanup;
+	rc = attach_tracepoints(session.skel, target.pid);
 	if (rc)
 		goto cleanup;
 	rc = probes__attach(session.skel, &plan, target.pid, &links);
@@ -265,22 +216,21 @@ int main(int argc, char **argv)
 		rc = LS_EXIT_NO_TARGET;
 		goto cleanup;
 	}
-	session.symbolizer = symbolizer__new(target.pid);
-	session.start_ns = monotonic_ns();
+	rc = session__start(&session);
+	if (rc)
+		goto cleanup;
 	if (target__release(&target)) {
 		ls_error("cannot start '%s'", opt.command[0]);
 		rc = LS_EXIT_NO_TARGET;
 		goto cleanup;
 	}
 	ls_info("tracing PID %d (%s): %zu probes", target.pid, target.comm, links.count);
-	rc = trace(&session);
+	rc = session__run(&session);
 
 cleanup:
 	probes__detach(&links);
 	leakscope_bpf__destroy(session.skel);
-	if (session.symbolizer)
-		symbolizer__free(session.symbolizer);
-	report_history__free(&session.history);
+	session__close(&session);
 	allocator__free_plan(&plan);
 	target__close(&target);
 	return rc;

@@ -34,12 +34,12 @@ static struct bpf_program *entry_program(struct leakscope_bpf *skel, enum heap_p
 }
 
 static int add_link(struct probe_links *out, struct bpf_program *prog, pid_t pid,
-		    const struct probe_point *p, bool retprobe, __u64 cookie)
+		    const struct probe_point *p, uint64_t offset, bool retprobe, __u64 cookie)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe, .bpf_cookie = cookie);
 	struct bpf_link *link;
 
-	link = bpf_program__attach_uprobe_opts(prog, pid, p->binary, p->offset, &opts);
+	link = bpf_program__attach_uprobe_opts(prog, pid, p->binary, offset, &opts);
 	if (!link)
 		return -errno;
 	out->links = xrealloc(out->links, out->count + 1, sizeof(*out->links));
@@ -55,12 +55,15 @@ int probes__attach(struct leakscope_bpf *skel, const struct probe_plan *plan, pi
 
 	for (i = 0; i < plan->count; i++) {
 		const struct probe_point *p = &plan->points[i];
-		bool returns = p->fn->prog != PROG_FREE;
+		bool returns = probe_point__returns(p);
 
-		err = add_link(out, entry_program(skel, p->fn->prog), pid, p, false,
-			       COOKIE(p->fn->api, 0));
+		/* The entry program may sit past the prologue (placement.h); the
+		 * cookie says how far the stack pointer moved by then. */
+		err = add_link(out, entry_program(skel, p->fn->prog), pid, p,
+			       p->offset + p->place.offset, false,
+			       COOKIE(p->fn->api, p->place.sp_delta));
 		if (!err && returns)
-			err = add_link(out, skel->progs.heap_return, pid, p, true, 0);
+			err = add_link(out, skel->progs.heap_return, pid, p, p->offset, true, 0);
 		if (err) {
 			if (err == -ESRCH || err == -ENOENT)
 				ls_error("PID %d exited while probes were attached", pid);
@@ -71,8 +74,9 @@ int probes__attach(struct leakscope_bpf *skel, const struct probe_plan *plan, pi
 			       : err == -ESRCH || err == -ENOENT ? LS_EXIT_NO_TARGET
 								 : LS_EXIT_KERNEL;
 		}
-		ls_info("probe %-36s %s+0x%llx (entry%s)", p->symbol, p->binary,
-			(unsigned long long)p->offset, returns ? " + return" : "");
+		ls_info("probe %-24s %s+0x%llx%s, entry at +%llu `%s`: %s", p->symbol, p->binary,
+			(unsigned long long)p->offset, returns ? " + return" : "",
+			(unsigned long long)p->place.offset, p->place.insn, p->place.why);
 	}
 	return 0;
 }

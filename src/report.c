@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "allocator.h"
+#include <bpf/bpf.h>
+
 #include "collect.h"
 #include "demangle.h"
+#include "names.h"
 #include "report.h"
 #include "symbolizer.h"
 #include "util.h"
@@ -15,7 +18,8 @@ static int by_site(const void *a, const void *b)
 			     &((const struct site_row *)b)->site);
 }
 
-static void symbolize_entry(struct report_entry *e, const struct report_sources *src)
+static void symbolize_entry(struct report_entry *e, const struct report_sources *src,
+			    struct symbolizer *symbolizer)
 {
 	struct ls_stack stack;
 	char buf[512];
@@ -31,7 +35,13 @@ static void symbolize_entry(struct report_entry *e, const struct report_sources 
 	for (i = 0; i < depth; i++) {
 		struct frame f;
 
-		symbolizer__resolve(src->symbolizer, stack.ips[i], &f);
+		if (symbolizer) {
+			symbolizer__resolve(symbolizer, stack.ips[i], &f);
+		} else {
+			f.function = NULL;
+			f.module = "[unknown]";
+			f.offset = stack.ips[i];
+		}
 		if (f.function) {
 			e->frames[e->nframes++] = demangle(f.function);
 		} else {
@@ -72,6 +82,8 @@ static int by_size_desc(const void *pa, const void *pb)
 {
 	const struct report_entry *a = pa, *b = pb;
 
+	if (a->row.site.kind != b->row.site.kind)
+		return a->row.site.kind < b->row.site.kind ? -1 : 1;
 	if (a->row.bytes != b->row.bytes)
 		return a->row.bytes < b->row.bytes ? 1 : -1;
 	if (a->row.count != b->row.count)
@@ -96,7 +108,8 @@ static size_t merge_alike(struct report_entry *v, size_t n)
 	for (i = 0; i < n; i++) {
 		struct report_entry *last = k ? &v[k - 1] : NULL;
 
-		if (last && v[i].row.site.tgid == last->row.site.tgid && !by_frames(last, &v[i])) {
+		if (last && v[i].row.site.tgid == last->row.site.tgid &&
+		    v[i].row.site.kind == last->row.site.kind && !by_frames(last, &v[i])) {
 			last->row.bytes += v[i].row.bytes;
 			last->row.count += v[i].row.count;
 			if (v[i].row.oldest_gen < last->row.oldest_gen)
@@ -104,6 +117,7 @@ static size_t merge_alike(struct report_entry *v, size_t n)
 			last->delta_bytes += v[i].delta_bytes;
 			last->delta_count += v[i].delta_count;
 			last->is_new = last->is_new && v[i].is_new;
+			details__merge(&last->details, &v[i].details);
 			free_frames(&v[i]);
 			continue;
 		}
@@ -113,15 +127,100 @@ static size_t merge_alike(struct report_entry *v, size_t n)
 	return k;
 }
 
+struct site_index {
+	struct ls_site site;
+	struct report_entry *entry;
+};
+
+static int index_by_site(const void *a, const void *b)
+{
+	return site__compare(&((const struct site_index *)a)->site,
+			     &((const struct site_index *)b)->site);
+}
+
+/*
+ * Walks the fd or thread objects of the target and counts each one, by what
+ * it is, in the entry of its site. Few objects: a plain walk is fine.
+ */
+static void fill_details(struct report *r, const struct report_sources *src, int map_fd,
+			 enum ls_kind kind)
+{
+	struct ls_object_key key, last;
+	struct site_index *index = xcalloc(r->count, sizeof(*index)), *hit;
+	bool first = true;
+	size_t i;
+
+	for (i = 0; i < r->count; i++) {
+		index[i].site = r->entries[i].row.site;
+		index[i].entry = &r->entries[i];
+	}
+	qsort(index, r->count, sizeof(*index), index_by_site);
+	while (bpf_map_get_next_key(map_fd, first ? NULL : &last, &key) == 0) {
+		struct report_process *proc;
+		struct ls_object obj;
+		struct details *d;
+		enum detail what;
+		int pid;
+
+		first = false;
+		last = key;
+		proc = report__process(r, key.tgid);
+		if (!proc || bpf_map_lookup_elem(map_fd, &key, &obj))
+			continue;
+		pid = proc->exited ? -1 : proc->pid;
+		if (kind == LS_KIND_FD && proc->untracked_fds > 0)
+			proc->untracked_fds--; /* it was counted as open */
+		if (!aggregate__old_enough(obj.where.gen, r->now_ns, src->min_age_ns))
+			continue;
+		hit = bsearch(&obj.where.site, index, r->count, sizeof(*index), index_by_site);
+		if (!hit)
+			continue;
+		d = &hit->entry->details;
+		if (kind == LS_KIND_FD)
+			what = details__classify_fd(pid, key.id, obj.where.site.api,
+						    d->path[0] ? NULL : d->path, sizeof(d->path));
+		else
+			what = pid > 0 ? details__classify_thread(pid, key.id) : DETAIL_MAX;
+		if (what < DETAIL_MAX)
+			d->counts[what]++;
+	}
+	free(index);
+}
+
+/* How many fds a process has open; fill_details() then takes away the ones
+ * leakscope saw being opened. */
+static int count_open_fds(const struct report_process *proc)
+{
+	char path[64];
+	struct dirent *de;
+	int open = 0;
+	DIR *dir;
+
+	if (proc->exited)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/fd", proc->pid);
+	dir = opendir(path);
+	if (!dir)
+		return -1;
+	while ((de = readdir(dir)))
+		open += de->d_name[0] != '.';
+	closedir(dir);
+	return open;
+}
+
 void report__gather(struct report *r, const struct report_sources *src,
 		    struct report_history *history)
 {
+	uint64_t counters[LS_KIND_MAX][CNT_MAX];
 	struct totals_entry *totals;
 	struct site_row *rows;
 	size_t n, i;
+	int k;
 
 	r->now_ns = monotonic_ns();
-	collect__counters(src->counters_fd, r->counters);
+	collect__counters(src->counters_fd, counters);
+	for (k = 0; k < LS_KIND_MAX; k++)
+		memcpy(r->kind[k].counters, counters[k], sizeof(counters[k]));
 	collect__totals(src->totals_fd, r->now_ns >> GEN_SHIFT, &totals, &n);
 	n = aggregate__rows(totals, n, r->now_ns, src->min_age_ns, &rows);
 	free(totals);
@@ -131,14 +230,29 @@ void report__gather(struct report *r, const struct report_sources *src,
 	r->since_prev_ns = history->now_ns ? r->now_ns - history->now_ns : 0;
 	for (i = 0; i < n; i++) {
 		struct report_entry *e = &r->entries[i];
+		struct report_process *proc = report__process(r, rows[i].site.tgid);
 
 		e->row = rows[i];
-		r->total_bytes += e->row.bytes;
-		r->total_count += e->row.count;
 		compute_growth(e, history);
-		symbolize_entry(e, src);
+		symbolize_entry(e, src, proc ? proc->symbolizer : NULL);
 	}
+	for (i = 0; i < r->nprocs; i++)
+		r->procs[i].untracked_fds = -1;
+	if (src->fd_objects_fd >= 0) {
+		for (i = 0; i < r->nprocs; i++)
+			r->procs[i].untracked_fds = count_open_fds(&r->procs[i]);
+		fill_details(r, src, src->fd_objects_fd, LS_KIND_FD);
+	}
+	if (src->thread_objects_fd >= 0)
+		fill_details(r, src, src->thread_objects_fd, LS_KIND_THREAD);
 	r->count = merge_alike(r->entries, n);
+	for (i = 0; i < r->count; i++) {
+		struct kind_summary *ks = &r->kind[r->entries[i].row.site.kind % LS_KIND_MAX];
+
+		ks->bytes += r->entries[i].row.bytes;
+		ks->count += r->entries[i].row.count;
+		ks->stacks++;
+	}
 	/* Remember this report, by site, for the next one's growth. */
 	qsort(rows, n, sizeof(*rows), by_site);
 	free(history->rows);

@@ -12,6 +12,8 @@
 
 #include "aggregate.h"
 #include "cli.h"
+#include "details.h"
+#include "names.h"
 
 struct symbolizer;
 
@@ -21,21 +23,36 @@ struct report_entry {
 	bool is_new;			  /* not in the previous report */
 	char **frames;			  /* innermost first; frames[0] is the API */
 	size_t nframes;
+	struct details details; /* fds: what they are; threads: what they do */
+};
+
+/* What one kind amounts to in a report. */
+struct kind_summary {
+	int64_t bytes, count;
+	size_t stacks;
+	uint64_t counters[CNT_MAX];
+};
+
+/* A traced process: the target, and with --follow-forks its children. */
+struct report_process {
+	int pid;
+	const char *comm;
+	bool exited;
+	struct symbolizer *symbolizer;
+	int untracked_fds; /* open, but not seen being opened; -1: unknown */
 };
 
 struct report {
-	int pid;
-	const char *comm;
+	struct report_process *procs; /* procs[0] is the target */
+	size_t nprocs;
 	unsigned long seq; /* 1, 2, ... */
 	bool final;
-	bool target_exited;
 	uint64_t now_ns, traced_ns, since_prev_ns;
-	struct report_entry *entries;
+	unsigned int kinds;	      /* traced kinds: bit (1 << enum ls_kind) */
+	struct report_entry *entries; /* by kind, then largest first */
 	size_t count;
-	int64_t total_bytes, total_count;
-	uint64_t counters[CNT_MAX];
-	uint64_t
-	    size_filtered; /* --min-size/--max-size given: frees of skipped blocks look unknown */
+	struct kind_summary kind[LS_KIND_MAX];
+	bool size_filtered; /* --min-size/--max-size: frees of skipped blocks look unknown */
 };
 
 /* What the previous report held, to compute growth. */
@@ -47,10 +64,21 @@ struct report_history {
 
 struct report_sources {
 	int totals_fd, stacks_fd, counters_fd;
-	struct symbolizer *symbolizer;
+	int fd_objects_fd, thread_objects_fd; /* -1 when the kind is not traced */
 	uint64_t min_age_ns;
 };
 
+/* The process of `tgid` in the report, NULL when it is not one of them. */
+static inline struct report_process *report__process(const struct report *r, uint32_t tgid)
+{
+	size_t i;
+
+	for (i = 0; i < r->nprocs; i++)
+		if (r->procs[i].pid == (int)tgid)
+			return &r->procs[i];
+	return NULL;
+}
+/* Fills r's rows for its processes (r->procs, r->nprocs set by the caller). */
 void report__gather(struct report *r, const struct report_sources *src,
 		    struct report_history *history);
 void report__free(struct report *r);

@@ -32,12 +32,22 @@ int report_folded__write(const char *path, const struct report *r, enum folded_v
 	for (i = 0; i < r->count; i++) {
 		const struct report_entry *e = &r->entries[i];
 
-		fputs("[heap]", out);
+		fprintf(out, "[%s]", kind__name(e->row.site.kind));
+		/* with --follow-forks several processes share the file */
+		if (r->nprocs > 1) {
+			const struct report_process *proc = report__process(r, e->row.site.tgid);
+
+			fprintf(out, ";%s %u", proc ? proc->comm : "?", e->row.site.tgid);
+		}
 		for (k = e->nframes; k-- > 0;) {
 			fputc(';', out);
 			put_frame(out, e->frames[k]);
 		}
-		fprintf(out, " %" PRId64 "\n", value == FOLDED_COUNT ? e->row.count : e->row.bytes);
+		/* heap blocks in bytes unless counts are asked for; the
+		 * other kinds only have counts */
+		fprintf(out, " %" PRId64 "\n",
+			value == FOLDED_BYTES && e->row.site.kind == LS_KIND_HEAP ? e->row.bytes
+										  : e->row.count);
 	}
 	if (ferror(out) | fclose(out) || rename(tmp, path)) {
 		int err = -errno;

@@ -10,6 +10,18 @@
 /* Four frames say where a leak is; --full-stacks prints all. */
 #define SHORT_STACK 4
 
+/* How each kind's counters read. */
+static const struct kind_words {
+	const char *objects;  /* what the objects are */
+	const char *acquired; /* counter words */
+	const char *released;
+	const char *unknown;
+} words[LS_KIND_MAX] = {
+    [LS_KIND_HEAP] = {"blocks", "allocations", "frees", "unknown frees"},
+    [LS_KIND_FD] = {"fds", "opened", "closed", "closes of fds opened before tracing"},
+    [LS_KIND_THREAD] = {"threads", "started", "exited", "exits of threads started before tracing"},
+};
+
 static void format_trend(char *buf, size_t len, const struct report *r,
 			 const struct report_entry *e)
 {
@@ -28,10 +40,29 @@ static void format_trend(char *buf, size_t len, const struct report *r,
 		snprintf(buf, len, "steady");
 		return;
 	}
+	if (e->row.site.kind != LS_KIND_HEAP) {
+		snprintf(buf, len, "%s %+" PRId64 " in %.0f s",
+			 e->delta_count < 0 ? "shrinking" : "growing", e->delta_count, secs);
+		return;
+	}
 	format_bytes((e->delta_bytes < 0 ? -e->delta_bytes : e->delta_bytes) / secs, rate,
 		     sizeof(rate));
 	snprintf(buf, len, "%s %c%s/s", e->delta_bytes < 0 ? "shrinking" : "growing",
 		 e->delta_bytes < 0 ? '-' : '+', rate);
+}
+
+/* Bytes for heap blocks, "N (what)" for the others. */
+static void format_outstanding(char *buf, size_t len, const struct report_entry *e)
+{
+	char detail[96];
+
+	details__format(&e->details, detail, sizeof(detail));
+	if (e->row.site.kind == LS_KIND_HEAP)
+		format_bytes(e->row.bytes, buf, len);
+	else if (detail[0])
+		snprintf(buf, len, "%s", detail);
+	else
+		snprintf(buf, len, "%" PRId64, e->row.count);
 }
 
 static void print_stack(FILE *out, const struct report_entry *e, bool full)
@@ -51,24 +82,27 @@ static void print_stack(FILE *out, const struct report_entry *e, bool full)
 	fputc('\n', out);
 }
 
-static void print_counters(FILE *out, const struct report *r)
+static void print_counters(FILE *out, const struct report *r, enum ls_kind kind)
 {
-	const uint64_t *c = r->counters;
-	uint64_t attempts = c[CNT_ALLOCS] + c[CNT_OBJECTS_FULL] + c[CNT_TOTALS_FULL];
+	const uint64_t *c = r->kind[kind].counters;
+	const struct kind_words *w = &words[kind];
+	uint64_t attempts = c[CNT_ACQUIRED] + c[CNT_OBJECTS_FULL] + c[CNT_TOTALS_FULL];
 	uint64_t dropped = c[CNT_OBJECTS_FULL] + c[CNT_TOTALS_FULL];
 	uint64_t lost = c[CNT_STACKS_FULL] + c[CNT_STACKS_EMPTY];
 
 	fprintf(out,
-		"counters: %" PRIu64 " allocations, %" PRIu64 " frees, %" PRIu64
-		" unknown frees%s, %" PRIu64 " dropped",
-		c[CNT_ALLOCS], c[CNT_FREES], c[CNT_UNKNOWN_FREES],
-		r->size_filtered ? " (incl. blocks outside the size filter)" : "", dropped);
+		"counters %s: %" PRIu64 " %s, %" PRIu64 " %s, %" PRIu64 " %s%s, %" PRIu64
+		" dropped",
+		kind__name(kind), c[CNT_ACQUIRED], w->acquired, c[CNT_RELEASED], w->released,
+		c[CNT_UNKNOWN_RELEASES], w->unknown,
+		kind == LS_KIND_HEAP && r->size_filtered ? " (incl. blocks outside the size filter)"
+							 : "",
+		dropped);
 	if (dropped)
 		fprintf(out,
-			" (%.2f %% of allocations: object map full %" PRIu64
-			", site map full %" PRIu64 ")",
-			100.0 * dropped / (attempts ? attempts : 1), c[CNT_OBJECTS_FULL],
-			c[CNT_TOTALS_FULL]);
+			" (%.2f %% of %s: object map full %" PRIu64 ", site map full %" PRIu64 ")",
+			100.0 * dropped / (attempts ? attempts : 1), w->acquired,
+			c[CNT_OBJECTS_FULL], c[CNT_TOTALS_FULL]);
 	fprintf(out, ", %" PRIu64 " stacks lost", lost);
 	if (lost)
 		fprintf(out, " (stack map full %" PRIu64 ", unreadable %" PRIu64 ")",
@@ -79,50 +113,106 @@ static void print_counters(FILE *out, const struct report *r)
 	if (c[CNT_STATE_FULL])
 		fprintf(out, ", %" PRIu64 " calls without thread state", c[CNT_STATE_FULL]);
 	fputc('\n', out);
-	if (ls_verbose)
+	if (ls_verbose && kind == LS_KIND_HEAP)
 		fprintf(out,
 			"          %" PRIu64 " nested allocator calls folded into their caller\n",
 			c[CNT_NESTED]);
 }
 
+static int untracked_fds(const struct report *r)
+{
+	int n = 0;
+	size_t i;
+
+	for (i = 0; i < r->nprocs; i++)
+		if (r->procs[i].untracked_fds > 0)
+			n += r->procs[i].untracked_fds;
+	return n;
+}
+
+/* "heap: 28.6 KiB in 35 blocks at 8 stacks; fd: 21 fds at 6 stacks" */
+static void print_summary(FILE *out, const struct report *r, const struct options *opt)
+{
+	const char *sep = "";
+	char total[32];
+	int k;
+
+	for (k = 0; k < LS_KIND_MAX; k++) {
+		const struct kind_summary *ks = &r->kind[k];
+
+		if (!(r->kinds & (1u << k)))
+			continue;
+		fprintf(out, "%s%s: ", sep, kind__name(k));
+		if (k == LS_KIND_HEAP) {
+			format_bytes(ks->bytes, total, sizeof(total));
+			fprintf(out, "%s in ", total);
+		}
+		fprintf(out, "%" PRId64 " %s at %zu stack%s", ks->count, words[k].objects,
+			ks->stacks, ks->stacks == 1 ? "" : "s");
+		if (k == LS_KIND_FD && untracked_fds(r) > 0)
+			fprintf(out, " (+%d open before tracing)", untracked_fds(r));
+		sep = "; ";
+	}
+	if (opt->min_age > 0)
+		fprintf(out, " (only objects older than %.0f s)", opt->min_age);
+	fputc('\n', out);
+}
+
+static void print_entry(FILE *out, const struct report *r, const struct report_entry *e,
+			const struct options *opt)
+{
+	char outstanding[112], age[32], trend[48];
+	/* generations start up to a second before tracing did */
+	uint64_t age_ns = aggregate__age_ns(&e->row, r->now_ns);
+
+	format_outstanding(outstanding, sizeof(outstanding), e);
+	format_age(age_ns < r->traced_ns ? age_ns : r->traced_ns, age, sizeof(age));
+	format_trend(trend, sizeof(trend), r, e);
+	if (r->nprocs > 1)
+		fprintf(out, "%-7u ", e->row.site.tgid);
+	fprintf(out, "%-7s %-20s %8" PRId64 " %7s  %-22s ", kind__name(e->row.site.kind),
+		outstanding, e->row.count, age, trend);
+	print_stack(out, e, opt->full_stacks);
+}
+
 void report_text__print(FILE *out, const struct report *r, const struct options *opt)
 {
-	char when[32], traced[32], total[32], size[32], age[32], trend[48];
+	char when[32], traced[32];
 	time_t now = time(NULL);
-	uint64_t age_ns;
-	size_t i, shown = r->count < (size_t)opt->top ? r->count : (size_t)opt->top;
+	size_t i, shown[LS_KIND_MAX] = {0};
+	bool header = false;
+	int k;
 
 	strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
 	format_age(r->traced_ns, traced, sizeof(traced));
-	format_bytes(r->total_bytes, total, sizeof(total));
-	fprintf(out, "leakscope: pid %d (%s), %sreport %lu, traced %s, %s%s\n", r->pid, r->comm,
-		r->final ? "final " : "", r->seq, traced, when,
-		r->target_exited ? ", target exited" : "");
-	fprintf(out, "heap: %s outstanding in %" PRId64 " blocks at %zu stacks", total,
-		r->total_count, r->count);
-	if (opt->min_age > 0)
-		fprintf(out, " (only blocks older than %.0f s)", opt->min_age);
-	fputc('\n', out);
-	if (shown) {
-		fprintf(out, "%-6s %-12s %9s %8s  %-22s %s\n", "kind", "outstanding", "objects",
-			"oldest", "trend", "stack");
-		for (i = 0; i < shown; i++) {
-			const struct report_entry *e = &r->entries[i];
+	fprintf(out, "leakscope: pid %d (%s)", r->procs[0].pid, r->procs[0].comm);
+	if (r->nprocs > 1)
+		fprintf(out, " and %zu children", r->nprocs - 1);
+	fprintf(out, ", %sreport %lu, traced %s, %s%s\n", r->final ? "final " : "", r->seq, traced,
+		when, r->procs[0].exited ? ", target exited" : "");
+	print_summary(out, r, opt);
+	for (i = 0; i < r->count; i++) {
+		const struct report_entry *e = &r->entries[i];
 
-			format_bytes(e->row.bytes, size, sizeof(size));
-			/* generations start up to a second before tracing did */
-			age_ns = aggregate__age_ns(&e->row, r->now_ns);
-			format_age(age_ns < r->traced_ns ? age_ns : r->traced_ns, age, sizeof(age));
-			fprintf(out, "%-6s %-12s %9" PRId64 " %8s  ", "heap", size, e->row.count,
-				age);
-			format_trend(trend, sizeof(trend), r, e);
-			fprintf(out, "%-22s ", trend);
-			print_stack(out, e, opt->full_stacks);
+		k = e->row.site.kind % LS_KIND_MAX;
+		if (shown[k]++ >= (size_t)opt->top)
+			continue;
+		if (!header) {
+			if (r->nprocs > 1)
+				fprintf(out, "%-7s ", "pid");
+			fprintf(out, "%-7s %-20s %8s %7s  %-22s %s\n", "kind", "outstanding",
+				"objects", "oldest", "trend", "stack");
+			header = true;
 		}
-		if (shown < r->count)
-			fprintf(out, "... %zu more stacks (--top)\n", r->count - shown);
+		print_entry(out, r, e, opt);
 	}
-	print_counters(out, r);
+	for (k = 0; k < LS_KIND_MAX; k++)
+		if (shown[k] > (size_t)opt->top)
+			fprintf(out, "... %zu more %s stacks (--top)\n", shown[k] - opt->top,
+				kind__name(k));
+	for (k = 0; k < LS_KIND_MAX; k++)
+		if (r->kinds & (1u << k))
+			print_counters(out, r, k);
 	fputc('\n', out);
 	fflush(out);
 }

@@ -75,11 +75,24 @@ expect_error() {
 	expect_eq "$what: stdout" "" "$(cat "$T/err.out")"
 }
 
-# No BPF program of leakscope's is left loaded.
-expect_no_leftover_programs() {
-	local n
-	n=$(bpftool prog list 2>/dev/null | grep -cE 'name (heap_|fd_|thread_)' || true)
-	expect_eq "leakscope BPF programs still loaded" 0 "$n"
+# The ids of the BPF programs process PID holds open.
+bpf_prog_ids_of() {
+	cat /proc/"$1"/fdinfo/* 2>/dev/null | awk '/^prog_id:/ { print $2 }' | sort -u
+}
+
+# expect_programs_gone IDS: none of these BPF programs is loaded any more
+# (the kernel frees them after an RCU grace period: allow it 3 s).
+expect_programs_gone() {
+	local id left i
+	for i in $(seq 60); do
+		left=""
+		for id in $1; do
+			bpftool prog show id "$id" >/dev/null 2>&1 && left="$left $id"
+		done
+		[ -z "$left" ] && return 0
+		sleep 0.05
+	done
+	expect_eq "BPF programs left loaded" "" "$left"
 }
 
 run_test() {

@@ -48,47 +48,82 @@ static char *frames2[] = {"strdup", "odd;name", "main"};
 static char *frames3[] = {"realloc", "[stack lost]"};
 static char *frames4[] = {"valloc", "[unknown]+0x1000"};
 
-#define ENTRY(stack, api_, b, c, gen, db, dc, new_, f)                                             \
+#define KENTRY(kind_, stack, api_, b, c, gen, db, dc, new_, f)                                     \
 	{                                                                                          \
-		.row = {.site = {.stack_id = (stack), .tgid = 4242, .api = (api_)},                \
-			.bytes = (b),                                                              \
-			.count = (c),                                                              \
-			.oldest_gen = (gen)},                                                      \
+		.row =                                                                             \
+		    {.site = {.stack_id = (stack), .tgid = 4242, .kind = (kind_), .api = (api_)},  \
+		     .bytes = (b),                                                                 \
+		     .count = (c),                                                                 \
+		     .oldest_gen = (gen)},                                                         \
 		.delta_bytes = (db), .delta_count = (dc), .is_new = (new_), .frames = (f),         \
 		.nframes = N(f),                                                                   \
 	}
 
-/* Largest first, as report__gather() sorts them. */
+#define ENTRY(...) KENTRY(LS_KIND_HEAP, __VA_ARGS__)
+
+static char *frames5[] = {"open", "open_leak", "main"};
+static char *frames6[] = {"pthread_create", "spawn_stuck", "main"};
+
+/* By kind, then largest first, as report__gather() sorts them. */
 static struct report_entry entries[] = {
     ENTRY(11, LS_API_NEW, 3145728, 3, 10, 1048576, 1, false, frames0),
     ENTRY(12, LS_API_MALLOC, 1000, 10, 95, 0, 0, false, frames1),
     ENTRY(13, LS_API_STRDUP, 64, 1, 0, -32, -1, false, frames2),
     ENTRY(0, LS_API_REALLOC, 16, 2, 99, 16, 2, true, frames3),
     ENTRY(14, LS_API_VALLOC, 4, 1, 50, 0, 0, false, frames4),
+    KENTRY(LS_KIND_FD, 15, LS_API_OPEN, 0, 7, 90, 0, 3, false, frames5),
+    KENTRY(LS_KIND_THREAD, 16, LS_API_PTHREAD_CREATE, 0, 6, 91, 0, 0, false, frames6),
 };
+
+static struct report_process procs[1];
+
+/* What /proc said of the fds and threads. */
+static void set_details(void)
+{
+	struct details *fd = &entries[5].details, *thread = &entries[6].details;
+
+	memset(fd, 0, sizeof(*fd));
+	memset(thread, 0, sizeof(*thread));
+	fd->counts[DETAIL_FILE] = 5;
+	fd->counts[DETAIL_SOCKET] = 2;
+	snprintf(fd->path, sizeof(fd->path), "/tmp/x/");
+	thread->counts[DETAIL_FUTEX] = 6;
+}
 
 /* A periodic report in the middle of a run, with drops and lost stacks. */
 static void make_report(struct report *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->pid = 4242;
-	r->comm = "demo";
+	procs[0] = (struct report_process){.pid = 4242, .comm = "demo", .untracked_fds = 3};
+	r->procs = procs;
+	r->nprocs = 1;
+	r->kinds = (1u << LS_KIND_HEAP) | (1u << LS_KIND_FD) | (1u << LS_KIND_THREAD);
+	set_details();
 	r->seq = 2;
 	r->now_ns = 100 * GEN_NS;
 	r->traced_ns = 95000000000ULL;
 	r->since_prev_ns = 10000000000ULL;
 	r->entries = entries;
 	r->count = N(entries);
-	r->total_bytes = 3145728 + 1000 + 64 + 16 + 4;
-	r->total_count = 3 + 10 + 1 + 2 + 1;
-	r->counters[CNT_ALLOCS] = 1000;
-	r->counters[CNT_FREES] = 900;
-	r->counters[CNT_UNKNOWN_FREES] = 5;
-	r->counters[CNT_OBJECTS_FULL] = 10;
-	r->counters[CNT_STACKS_FULL] = 2;
-	r->counters[CNT_STACKS_EMPTY] = 1;
-	r->counters[CNT_STACKS_TRUNCATED] = 3;
-	r->counters[CNT_NESTED] = 7; /* shown only with -v */
+	r->kind[LS_KIND_HEAP].bytes = 3145728 + 1000 + 64 + 16 + 4;
+	r->kind[LS_KIND_HEAP].count = 3 + 10 + 1 + 2 + 1;
+	r->kind[LS_KIND_HEAP].stacks = 5;
+	r->kind[LS_KIND_FD].count = 7;
+	r->kind[LS_KIND_FD].stacks = 1;
+	r->kind[LS_KIND_THREAD].count = 6;
+	r->kind[LS_KIND_THREAD].stacks = 1;
+	r->kind[LS_KIND_HEAP].counters[CNT_ACQUIRED] = 1000;
+	r->kind[LS_KIND_HEAP].counters[CNT_RELEASED] = 900;
+	r->kind[LS_KIND_HEAP].counters[CNT_UNKNOWN_RELEASES] = 5;
+	r->kind[LS_KIND_HEAP].counters[CNT_OBJECTS_FULL] = 10;
+	r->kind[LS_KIND_HEAP].counters[CNT_STACKS_FULL] = 2;
+	r->kind[LS_KIND_HEAP].counters[CNT_STACKS_EMPTY] = 1;
+	r->kind[LS_KIND_HEAP].counters[CNT_STACKS_TRUNCATED] = 3;
+	r->kind[LS_KIND_HEAP].counters[CNT_NESTED] = 7; /* shown only with -v */
+	r->kind[LS_KIND_FD].counters[CNT_ACQUIRED] = 40;
+	r->kind[LS_KIND_FD].counters[CNT_RELEASED] = 33;
+	r->kind[LS_KIND_THREAD].counters[CNT_ACQUIRED] = 11;
+	r->kind[LS_KIND_THREAD].counters[CNT_RELEASED] = 5;
 }
 
 static char *path_in(char *buf, const char *dir, const char *name)
@@ -286,13 +321,13 @@ static void test_text(void)
 	opt.min_age = 30;
 	r.seq = 1;
 	r.final = true;
-	r.target_exited = true;
+	r.procs[0].exited = true;
 	r.traced_ns = 600000000000ULL;
 	r.size_filtered = 1;
-	memset(r.counters, 0, sizeof(r.counters));
-	r.counters[CNT_ALLOCS] = 20;
-	r.counters[CNT_STATE_FULL] = 4;
-	r.counters[CNT_NESTED] = 7;
+	memset(r.kind[LS_KIND_HEAP].counters, 0, sizeof(r.kind[LS_KIND_HEAP].counters));
+	r.kind[LS_KIND_HEAP].counters[CNT_ACQUIRED] = 20;
+	r.kind[LS_KIND_HEAP].counters[CNT_STATE_FULL] = 4;
+	r.kind[LS_KIND_HEAP].counters[CNT_NESTED] = 7;
 	ls_verbose = 1;
 	got = print_text(&r, &opt, &len);
 	ls_verbose = 0;
@@ -303,13 +338,13 @@ static void test_text(void)
 	make_report(&r);
 	r.entries = NULL;
 	r.count = 0;
-	r.total_bytes = r.total_count = 0;
-	memset(r.counters, 0, sizeof(r.counters));
+	r.kinds = 1u << LS_KIND_HEAP;
+	memset(r.kind, 0, sizeof(r.kind));
 	opt = (struct options){.top = 10};
 	got = print_text(&r, &opt, &len);
 	CHECK_STR(got, "leakscope: pid 4242 (demo), report 2, traced 95 s, HH:MM:SS\n"
-		       "heap: 0 B outstanding in 0 blocks at 0 stacks\n"
-		       "counters: 0 allocations, 0 frees, 0 unknown frees, 0 dropped, "
+		       "heap: 0 B in 0 blocks at 0 stacks\n"
+		       "counters heap: 0 allocations, 0 frees, 0 unknown frees, 0 dropped, "
 		       "0 stacks lost\n"
 		       "\n");
 	free(got);

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Per-thread state of the probed API calls in progress, shared by the kinds
+ * whose stacks are taken at the API boundary (heap, and the libc wrappers
+ * that create fds and threads).
+ *
+ * Library code calls other probed functions (operator new calls malloc,
+ * fopen calls malloc and open) and most of it keeps no frame pointer, so the
+ * stack is captured at the outermost probed call of a thread: at its entry
+ * the return address into the caller is at [sp] and rbp is still the
+ * caller's frame. Nesting is told apart by the stack pointer, not by a depth
+ * counter, so a call that never returns (longjmp, a C++ exception out of
+ * operator new) cannot wedge a thread's state: the next call from a
+ * shallower frame resets it.
+ */
+#ifndef CALL_STATE_BPF_H
+#define CALL_STATE_BPF_H
+
+#include "common.bpf.h"
+#include <bpf/bpf_core_read.h>
+
+/* What a thread is in the middle of; sp values are stack pointers at the
+ * entry of the calls (the address of their return address). */
+struct call_state {
+	__u64 boundary_sp;  /* outermost probed call in progress, 0 = none */
+	__u64 stack_id;	    /* its caller's stack */
+	__u64 alloc_sp;	    /* allocating call whose result is awaited, 0 = none */
+	__u64 size;	    /* its requested size */
+	__u64 old_ptr;	    /* realloc: the block being resized */
+	__u64 out_ptr;	    /* posix_memalign: where the result is stored */
+	__u64 released_ptr; /* operator delete: the block it releases ... */
+	__u64 released_sp;  /* ... and its entry sp, to skip the free inside */
+	__u32 boundary_api;
+	__u32 alloc_api;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct call_state);
+} call_states SEC(".maps") __weak;
+
+static __always_inline struct call_state *call_state(int create)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct call_state *cs;
+
+	cs = bpf_task_storage_get(&call_states, task, 0,
+				  create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	if (!cs && create)
+		count(LS_KIND_HEAP, CNT_STATE_FULL);
+	return cs;
+}
+
+/* The stack pointer the probed function had at its entry. */
+static __always_inline __u64 entry_sp(struct pt_regs *ctx)
+{
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+
+	return PT_REGS_SP(ctx) + ((cookie >> COOKIE_SP_SHIFT) & COOKIE_SP_MASK);
+}
+
+/* Where uretprobes redirect the return addresses they take over. */
+static __always_inline __u64 uretprobe_trampoline(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	return BPF_CORE_READ(task, mm, uprobes_state.xol_area, vaddr);
+}
+
+/*
+ * A call entered at the same sp as an unfinished outer call is either a tail
+ * call from it (glibc's reallocarray jumps to realloc) or a new call after
+ * the outer one was left without returning. In a tail call the outer call's
+ * uretprobe has already replaced the return address.
+ */
+static __always_inline bool is_tail_call(__u64 sp)
+{
+	__u64 ret;
+
+	if (bpf_probe_read_user(&ret, sizeof(ret), (void *)sp))
+		return false;
+	return ret == uretprobe_trampoline();
+}
+
+/* Drops calls a thread has left without their return being seen (longjmp,
+ * a C++ exception out of operator new): `sp` is the entry sp of a new call. */
+static __always_inline void forget_abandoned_calls(struct call_state *cs, __u64 sp)
+{
+	bool tail = (sp == cs->boundary_sp || sp == cs->alloc_sp) && is_tail_call(sp);
+
+	if (cs->boundary_sp && (sp > cs->boundary_sp || (sp == cs->boundary_sp && !tail)))
+		cs->boundary_sp = 0;
+	if (cs->alloc_sp && (sp > cs->alloc_sp || (sp == cs->alloc_sp && !tail)))
+		cs->alloc_sp = 0;
+}
+
+/* Entry of any probed API: returns the thread's state, with the boundary
+ * stack captured if this is the outermost call. */
+static __always_inline struct call_state *enter(struct pt_regs *ctx, __u64 sp)
+{
+	struct call_state *cs = call_state(1);
+
+	if (!cs)
+		return NULL;
+	forget_abandoned_calls(cs, sp);
+	if (!cs->boundary_sp) {
+		cs->boundary_sp = sp;
+		cs->boundary_api = bpf_get_attach_cookie(ctx) & COOKIE_API_MASK;
+		cs->stack_id = capture_user_stack(LS_KIND_HEAP, sp, PT_REGS_FP(ctx));
+	}
+	return cs;
+}
+
+/*
+ * The stack of the API call a syscall or scheduler event happens under, or
+ * 0 when none is in progress: the event at user stack pointer `user_sp` is
+ * inside a probed call when it is not above the call's entry.
+ */
+static __always_inline __u64 boundary_stack(__u64 user_sp, __u32 *api)
+{
+	struct call_state *cs = call_state(0);
+
+	/* equal: a leaf wrapper (mov $nr, %eax; syscall) moves no sp */
+	if (!cs || !cs->boundary_sp || user_sp > cs->boundary_sp)
+		return 0;
+	*api = cs->boundary_api;
+	return cs->stack_id;
+}
+
+#endif /* CALL_STATE_BPF_H */

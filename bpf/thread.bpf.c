@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Threads: a thread of a traced process is acquired when it is created
+ * (sched_process_fork with a child in the same thread group) and released
+ * when it exits. The stack is the creator's: the one captured by the
+ * pthread_create uprobe when the program went through libc, else a
+ * frame-pointer walk from the clone system call's user registers.
+ *
+ * The same fork event adds the children of a traced process to the targets
+ * when --follow-forks is on, and tells userspace to probe their heap.
+ */
+#include "call_state.bpf.h"
+
+const volatile bool follow_forks = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} events SEC(".maps");
+
+static __always_inline void follow_child(__u32 parent, __u32 child)
+{
+	__u8 one = 1;
+	struct ls_event *ev;
+
+	if (bpf_map_update_elem(&targets, &child, &one, BPF_ANY))
+		return;
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev)
+		return; /* the fds and threads are still traced; the heap is not */
+	ev->type = LS_EVENT_NEW_PROCESS;
+	ev->pid = child;
+	ev->parent = parent;
+	ev->pad = 0;
+	bpf_ringbuf_submit(ev, 0);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(thread_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 tgid = parent->tgid;
+	struct pt_regs *regs;
+	struct ls_site site = {.tgid = tgid, .kind = LS_KIND_THREAD};
+	__u32 api = LS_API_CLONE;
+
+	if (!is_target(tgid))
+		return 0;
+	if (child->tgid != tgid) {
+		if (follow_forks)
+			follow_child(tgid, child->tgid);
+		return 0;
+	}
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	site.stack_id = boundary_stack(BPF_CORE_READ(regs, sp), &api);
+	if (!site.stack_id) {
+		struct pt_regs user = {};
+
+		bpf_probe_read_kernel(&user, sizeof(user), regs);
+		site.stack_id = capture_regs_stack(LS_KIND_THREAD, &user);
+	}
+	site.api = api;
+	object_acquire(&thread_objects, child->pid, 0, &site);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(thread_exit, struct task_struct *p, bool group_dead)
+{
+	/* The main thread ending is the process ending, not a thread exit. */
+	if (p->pid == p->tgid || !is_target(p->tgid))
+		return 0;
+	object_release(&thread_objects, LS_KIND_THREAD, p->tgid, p->pid);
+	return 0;
+}

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/libbpf.h>
+
+#include "leakscope.skel.h"
+#include "allocator.h"
+#include "probes.h"
+#include "session.h"
+#include "symbolizer.h"
+#include "target.h"
+#include "util.h"
+
+static void add_process(struct session *s, int pid, const char *comm)
+{
+	struct report_process *p;
+
+	s->procs = xrealloc(s->procs, s->nprocs + 1, sizeof(*s->procs));
+	p = &s->procs[s->nprocs++];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->comm = xstrdup(comm);
+	p->symbolizer = symbolizer__new(pid);
+	p->untracked_fds = -1;
+	if (p->symbolizer)
+		symbolizer__refresh(p->symbolizer);
+}
+
+/* --follow-forks: BPF added a child of a traced process to the targets; its
+ * heap needs the uprobes too (they are attached per process). */
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct session *s = ctx;
+	const struct ls_event *ev = data;
+	char path[64], *comm;
+
+	if (len < sizeof(*ev) || ev->type != LS_EVENT_NEW_PROCESS)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%u/comm", ev->pid);
+	comm = read_file(path, NULL);
+	if (comm)
+		comm[strcspn(comm, "\n")] = '\0';
+	add_process(s, ev->pid, comm ? comm : "?");
+	free(comm);
+	if (s->plan->count && probes__attach(s->skel, s->plan, ev->pid, s->links))
+		ls_info("child %u: heap not traced (it exited or exec'd first)", ev->pid);
+	else
+		ls_info("following child %u of %u", ev->pid, ev->parent);
+	return 0;
+}
+
+int session__start(struct session *s)
+{
+	s->start_ns = monotonic_ns();
+	add_process(s, s->target->pid, s->target->comm);
+	s->events = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_event, s, NULL);
+	if (!s->events) {
+		ls_error("cannot read BPF events: %s", strerror(errno));
+		return LS_EXIT_KERNEL;
+	}
+	return 0;
+}
+
+static void refresh_processes(struct session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nprocs; i++) {
+		struct report_process *p = &s->procs[i];
+
+		if (p->exited)
+			continue;
+		/* After the exit the maps read while it was alive are used. */
+		if (p->symbolizer && symbolizer__refresh(p->symbolizer) == -ESRCH)
+			p->exited = true;
+		if (i == 0 && s->target->exited)
+			p->exited = true;
+	}
+}
+
+static int emit_report(struct session *s, bool final)
+{
+	struct leakscope_bpf *skel = s->skel;
+	unsigned int kinds = s->opt->kinds;
+	struct report_sources src = {
+	    .totals_fd = bpf_map__fd(skel->maps.totals),
+	    .stacks_fd = bpf_map__fd(skel->maps.stacks),
+	    .counters_fd = bpf_map__fd(skel->maps.counters),
+	    .fd_objects_fd = kinds & (1u << LS_KIND_FD) ? bpf_map__fd(skel->maps.fd_objects) : -1,
+	    .thread_objects_fd =
+		kinds & (1u << LS_KIND_THREAD) ? bpf_map__fd(skel->maps.thread_objects) : -1,
+	    .min_age_ns = s->opt->min_age * 1e9,
+	};
+	struct report r = {
+	    .procs = s->procs,
+	    .nprocs = s->nprocs,
+	    .seq = ++s->reports,
+	    .final = final,
+	    .kinds = kinds,
+	    .size_filtered = s->opt->min_size > 0 || s->opt->max_size != UINT64_MAX,
+	};
+	int err = 0;
+
+	refresh_processes(s);
+	report__gather(&r, &src, &s->history);
+	r.traced_ns = r.now_ns - s->start_ns;
+	report_text__print(stdout, &r, s->opt);
+	if (s->opt->folded_path) {
+		err = report_folded__write(s->opt->folded_path, &r, s->opt->folded_value);
+		if (err)
+			ls_error("cannot write %s: %s", s->opt->folded_path, strerror(-err));
+	}
+	report__free(&r);
+	return err ? LS_EXIT_OUTPUT : 0;
+}
+
+/*
+ * Libraries are mapped in the first milliseconds of a process: look at its
+ * maps often then, so a short-lived command can still be symbolized.
+ */
+static uint64_t maps_poll_ns(const struct session *s, uint64_t now)
+{
+	return now - s->start_ns < 2000000000ULL ? 20000000ULL : 1000000000ULL;
+}
+
+/* Sleeps until `wake`, a BPF event or the target's exit; true on exit. */
+static bool wait_until(struct session *s, uint64_t wake)
+{
+	uint64_t now = monotonic_ns();
+	struct pollfd pfd[2] = {
+	    {.fd = s->target->pidfd, .events = POLLIN},
+	    {.fd = ring_buffer__epoll_fd(s->events), .events = POLLIN},
+	};
+
+	if (s->target->exited)
+		return true;
+	poll(pfd, 2, wake > now ? (wake - now + 999999) / 1000000 : 0);
+	ring_buffer__consume(s->events);
+	return target__wait_exit(s->target, 0);
+}
+
+int session__run(struct session *s)
+{
+	const struct options *opt = s->opt;
+	uint64_t interval = opt->interval * 1e9;
+	uint64_t next_report = s->start_ns + interval;
+	uint64_t deadline = opt->duration > 0 ? s->start_ns + (uint64_t)(opt->duration * 1e9) : 0;
+	int rc;
+
+	while (!*s->stop) {
+		uint64_t now = monotonic_ns(), wake = next_report;
+
+		if (deadline && deadline < wake)
+			wake = deadline;
+		if (now + maps_poll_ns(s, now) < wake)
+			wake = now + maps_poll_ns(s, now);
+		if (wait_until(s, wake))
+			break;
+		now = monotonic_ns();
+		if (deadline && now >= deadline)
+			break;
+		if (now < next_report) {
+			refresh_processes(s);
+			continue;
+		}
+		if (opt->count && s->reports + 1 >= (unsigned long)opt->count)
+			break; /* the last one is the final report */
+		rc = emit_report(s, false);
+		if (rc)
+			return rc;
+		next_report += interval;
+	}
+	ring_buffer__consume(s->events);
+	return emit_report(s, true);
+}
+
+void session__close(struct session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nprocs; i++) {
+		if (s->procs[i].symbolizer)
+			symbolizer__free(s->procs[i].symbolizer);
+		free((char *)s->procs[i].comm);
+	}
+	free(s->procs);
+	ring_buffer__free(s->events);
+	report_history__free(&s->history);
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A tracing session once the probes are in place: the traced processes,
+ * the wait between reports, the reports, and following forks.
+ */
+#ifndef SESSION_H
+#define SESSION_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "report.h"
+
+struct leakscope_bpf;
+struct probe_plan;
+struct probe_links;
+struct ring_buffer;
+struct target;
+
+struct session {
+	const struct options *opt;
+	struct target *target;
+	struct leakscope_bpf *skel;
+	const struct probe_plan *plan; /* attached again to each followed child */
+	struct probe_links *links;
+	const volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM */
+
+	struct report_process *procs; /* procs[0] is the target */
+	size_t nprocs;
+	struct ring_buffer *events;
+	struct report_history history;
+	uint64_t start_ns;
+	unsigned long reports;
+};
+
+/* Starts watching (after attach, before a command is released). */
+int session__start(struct session *s);
+/* Reports until the target exits, -d or --count end, or a stop signal;
+ * the final report is always printed. Returns the exit code. */
+int session__run(struct session *s);
+void session__close(struct session *s);
+
+#endif /* SESSION_H */

@@ -1,0 +1,103 @@
+#!/bin/bash
+# leakscope's overhead, measured side by side in one run (see README.md,
+# "Performance"). Needs root. Not a test: it asserts nothing, it prints a
+# table and whether each goal of the issue was met.
+#
+# Usage: tools/bench/bench.sh BUILD_DIR [SECONDS_PER_RUN]
+set -u
+B=$(cd "${1:-build}" && pwd)
+SECS=${2:-3}
+LS=$B/leakscope
+MB=$B/bench/mallocbench
+NOOP=$B/bench/noop_probes
+W=$(mktemp -d /tmp/leakscope-bench.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+
+# wait_line FILE REGEX SECONDS: 0 once a line of FILE matches
+wait_line() {
+	local i=0
+	while ! grep -Eq -- "$2" "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -ge $(($3 * 20)) ] && return 1
+		sleep 0.05
+	done
+}
+
+stop() { # stop PID: SIGINT, then wait for it
+	kill -INT "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
+# run_micro WORKLOAD TRACER: prints ns per malloc/free pair, or "n/a"
+run_micro() {
+	local workload=$1 tracer=$2 bench tr="" ready="" ns
+	"$MB" --wait "$workload" "$SECS" >"$W/mb.out" 2>&1 &
+	bench=$!
+	wait_line "$W/mb.out" '^ready' 10 || { kill "$bench"; echo n/a; return; }
+	case $tracer in
+	untraced) ;;
+	noop) "$NOOP" "$bench" >"$W/tr.out" 2>&1 & tr=$! ready='^attached' ;;
+	noop-entry) "$NOOP" --probe-at-entry "$bench" >"$W/tr.out" 2>&1 & tr=$! ready='^attached' ;;
+	leakscope) "$LS" -v -i 3600 -p "$bench" >"$W/tr.out" 2>&1 & tr=$! ready='tracing PID' ;;
+	leakscope-entry)
+		"$LS" -v -i 3600 --probe-at-entry -p "$bench" >"$W/tr.out" 2>&1 &
+		tr=$! ready='tracing PID' ;;
+	leakscope-sample)
+		"$LS" -v -i 3600 --sample 4096 -p "$bench" >"$W/tr.out" 2>&1 &
+		tr=$! ready='tracing PID' ;;
+	memleak)
+		memleak-bpfcc -p "$bench" 3600 >"$W/tr.out" 2>&1 &
+		tr=$! ready='Attaching to pid' ;;
+	esac
+	# bcc compiles its programs first: give it time
+	if [ -n "$tr" ] && ! wait_line "$W/tr.out" "$ready" 120; then
+		stop "$tr"
+		kill "$bench" 2>/dev/null
+		wait "$bench" 2>/dev/null
+		echo n/a
+		return
+	fi
+	kill -USR1 "$bench"
+	wait "$bench"
+	[ -n "$tr" ] && stop "$tr"
+	ns=$(sed -n 's/^ns\/pair //p' "$W/mb.out")
+	echo "${ns:-n/a}"
+}
+
+ratio() { # ratio A B: A/B with two decimals, or "-"
+	awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }'
+}
+
+have_memleak() {
+	command -v memleak-bpfcc >/dev/null 2>&1
+}
+
+echo "leakscope benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, kernel $(uname -r)"
+echo "allocator: glibc $(ldd --version | head -n1 | sed 's/.* //'), ${SECS} s per run"
+echo
+printf "%-9s %-34s %12s %10s\n" workload tracer "ns/pair" "x floor"
+declare -A NS
+for workload in loop mix; do
+	for tracer in untraced noop leakscope leakscope-sample leakscope-entry noop-entry memleak; do
+		if [ "$tracer" = memleak ] && ! have_memleak; then
+			NS[$workload.$tracer]=n/a
+		else
+			NS[$workload.$tracer]=$(run_micro "$workload" "$tracer")
+		fi
+	done
+	floor=${NS[$workload.noop]}
+	for tracer in untraced noop leakscope leakscope-sample leakscope-entry noop-entry memleak; do
+		case $tracer in
+		untraced) name="untraced" ;;
+		noop) name="no-op programs, same probes (floor)" ;;
+		leakscope) name="leakscope" ;;
+		leakscope-sample) name="leakscope --sample 4096" ;;
+		leakscope-entry) name="leakscope --probe-at-entry" ;;
+		noop-entry) name="no-op programs at entries" ;;
+		memleak) name="bcc memleak-bpfcc" ;;
+		esac
+		v=${NS[$workload.$tracer]}
+		[ "$v" = n/a ] && [ "$tracer" = memleak ] && v="unavailable"
+		printf "%-9s %-34s %12s %10s\n" "$workload" "$name" "$v" "$(ratio "$v" "$floor")"
+	done
+done
