@@ -126,8 +126,32 @@ fuzz: $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 			$(BUILD)/fuzz/corpus/$$f tests/fuzz/corpus/$$f 2>&1 | tail -n 1 || exit 1; \
 	done
 
+# The overhead benchmark (tools/bench/): a malloc/free microbenchmark, a
+# loader of no-op programs at leakscope's probe points (the floor), a
+# process holding a million blocks. bcc's memleak is compared when present.
+BENCH_BUILD := $(BUILD)/bench
+BENCH_CFLAGS := -O2 -g -fno-omit-frame-pointer -Wall -Wextra -Werror
+
+$(BENCH_BUILD)/noop.bpf.o: tools/bench/noop.bpf.c $(BUILD)/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BENCH_BUILD)/noop.skel.h: $(BENCH_BUILD)/noop.bpf.o
+	$(BPFTOOL) gen skeleton $< name noop_bpf > $@
+
+$(BENCH_BUILD)/noop_probes: tools/bench/noop_probes.c $(BENCH_BUILD)/noop.skel.h $(LIB_OBJS)
+	$(CC) $(CFLAGS) -I$(BENCH_BUILD) $< $(LIB_OBJS) -o $@ $(LDFLAGS) $(LDLIBS)
+
+$(BENCH_BUILD)/%: tools/bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) $< -o $@
+
+bench: deps all $(BENCH_BUILD)/noop_probes $(BENCH_BUILD)/mallocbench $(BENCH_BUILD)/million
+	bash tools/bench/bench.sh $(BUILD)
+
 FORMATTED := src/*.c src/*.h include/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/unit/*.h \
-	     tests/unit/fixtures/*.c tests/fuzz/*.c tests/fixtures/*.c tests/fixtures/*.cc
+	     tests/unit/fixtures/*.c tests/fuzz/*.c tests/fixtures/*.c tests/fixtures/*.cc \
+	     tools/bench/*.c
 
 lint:
 	clang-format --dry-run -Werror $(FORMATTED)

@@ -34,6 +34,8 @@ static const char usage_text[] =
     "      --folded-value bytes|count   value of each folded line (default bytes)\n"
     "\n"
     "Tracing:\n"
+    "      --kinds LIST        what to trace: heap,fd,thread (default: all)\n"
+    "      --follow-forks      trace the children the target forks, too\n"
     "      --allocator LIB[:PREFIX]  probe this library (path or name), with an\n"
     "                          optional symbol prefix such as je_\n"
     "      --max-objects N     outstanding objects tracked (default 1048576)\n"
@@ -84,6 +86,8 @@ static const struct option long_options[] = {
     {"max-sites", required_argument, NULL, OPT_MAX_SITES},
     {"sample", required_argument, NULL, OPT_SAMPLE},
     {"probe-at-entry", no_argument, NULL, OPT_PROBE_AT_ENTRY},
+    {"kinds", required_argument, NULL, OPT_KINDS},
+    {"follow-forks", no_argument, NULL, OPT_FOLLOW_FORKS},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},

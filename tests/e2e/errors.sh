@@ -14,6 +14,8 @@ t_usage_errors() {
 	expect_error "junk after number" 2 "invalid --max-objects '10x'" "$LEAKSCOPE" --max-objects 10x -p 1
 	expect_error "bad --folded-value" 2 "invalid --folded-value" "$LEAKSCOPE" --folded-value kb -p 1
 	expect_error "min above max size" 2 "min-size is larger" "$LEAKSCOPE" --min-size 10 --max-size 5 -p 1
+	expect_error "unknown kind" 2 "invalid --kinds 'heap,sockets'" "$LEAKSCOPE" --kinds heap,sockets -p 1
+	expect_error "empty kind" 2 "invalid --kinds ',fd'" "$LEAKSCOPE" --kinds ,fd -p 1
 	expect_error "no target" 2 "no target" "$LEAKSCOPE" -i 1
 	expect_error "both targets" 2 "either -p PID or -- COMMAND" "$LEAKSCOPE" -p 1 -- true
 }

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The benchmark's floor: plans the heap probes of a process exactly as
- * leakscope does (same allocator detection, same placement, same
- * uretprobes), attaches programs that do nothing there, and waits for
- * SIGINT or SIGTERM.
+ * The benchmark's floor: plans the uprobes of a process exactly as leakscope
+ * does (same allocator detection, same placement, same uretprobes), attaches
+ * programs that do nothing there, and waits for SIGINT or SIGTERM.
  *
  *   noop_probes [--probe-at-entry] PID
  */
@@ -37,14 +36,14 @@ static int attach(struct noop_bpf *skel, const struct probe_plan *plan, pid_t pi
 		LIBBPF_OPTS(bpf_uprobe_opts, ret_opts, .retprobe = true);
 
 		links[*n] = bpf_program__attach_uprobe_opts(skel->progs.noop_entry, pid, p->binary,
-							     p->offset + p->place.offset, NULL);
+							    p->offset + p->place.offset, NULL);
 		if (!links[*n])
 			return -1;
 		(*n)++;
 		if (!probe_point__returns(p))
 			continue;
-		links[*n] = bpf_program__attach_uprobe_opts(skel->progs.noop_return, pid,
-							     p->binary, p->offset, &ret_opts);
+		links[*n] = bpf_program__attach_uprobe_opts(skel->progs.noop_return, pid, p->binary,
+							    p->offset, &ret_opts);
 		if (!links[*n])
 			return -1;
 		(*n)++;
@@ -68,7 +67,9 @@ int main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if (target__attach(&t, atoi(argv[1 + at_entry])) || allocator__plan(&t, NULL, &plan))
+	/* every kind, as leakscope by default: the libc wrappers too */
+	if (target__attach(&t, atoi(argv[1 + at_entry])) ||
+	    allocator__plan(&t, NULL, (1u << LS_KIND_MAX) - 1, &plan))
 		goto out;
 	allocator__place(&plan, at_entry);
 	skel = noop_bpf__open_and_load();

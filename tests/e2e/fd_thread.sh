@@ -1,0 +1,109 @@
+# End-to-end: fd and thread leaks of tests/fixtures/fd_leaks.c, through the
+# real syscall and scheduler tracepoints. Exact counts at named functions.
+
+FD_SITES="
+open_leak;open:7
+fopen_leak;fopen:2
+socket_leak;socket:3
+pipe_leak;pipe:4
+eventfd_leak;eventfd:5
+dup_leak;dup:4
+"
+
+expect_fd_thread_sites() {
+	local f=$1 site
+	for site in $FD_SITES; do
+		expect_eq "fds at ${site%:*}" "${site##*:}" \
+			"$(grep '^\[fd\];' "$f" | folded_value /dev/stdin "${site%:*}")"
+	done
+	expect_no_match "fd churn contributes nothing" "churn_fds" "$f"
+	expect_eq "stuck threads" 6 \
+		"$(grep '^\[thread\];' "$f" | folded_value /dev/stdin "spawn_stuck;pthread_create")"
+	expect_no_match "joined threads are gone" "^\[thread\].*spawn_joined" "$f"
+}
+
+t_fd_thread_spawned() {
+	"$LEAKSCOPE" -i 1 --count 1 --folded "$T/f" -- "$FIX/fd_leaks" >"$T/out" 2>"$T/err"
+	expect_eq "exit code" 0 $?
+	expect_fd_thread_sites "$T/f"
+	expect_match "fd types from /proc" "^fd +7 files /proc/" "$T/out"
+	expect_match "socket type" "^fd +3 sockets " "$T/out"
+	expect_match "eventfd type" "^fd +5 eventfds " "$T/out"
+	expect_match "pipe type" "^fd +4 pipes " "$T/out"
+	expect_match "thread state" "^thread +6 in read " "$T/out"
+	expect_match "thread counters" "counters thread: 11 started, 5 exited" "$T/out"
+}
+run_test "fd/thread: -- command, exact fds and threads per function" t_fd_thread_spawned
+
+t_fd_thread_attached() {
+	"$FIX/fd_leaks" --wait >"$T/fix.out" 2>&1 </dev/null &
+	local fix=$!
+	wait_for "$T/fix.out" "^ready"
+	local before
+	before=$(sed -n 's/^ready [0-9]* fds \([0-9]*\)$/\1/p' "$T/fix.out")
+	"$LEAKSCOPE" -v -p "$fix" -i 60 --folded "$T/f" >"$T/out" 2>"$T/err" &
+	local ls=$!
+	wait_for "$T/err" "tracing PID $fix"
+	kill -USR1 "$fix"
+	wait_for "$T/fix.out" "^leaked"
+	sleep 0.3
+	kill -INT "$ls"
+	wait "$ls"
+	expect_fd_thread_sites "$T/f"
+	# 4 of the fds open before attach are closed after: counted, never
+	# negative; the others stay apart from the leak sites
+	expect_match "closes of unknown fds" " 4 closes of fds opened before tracing" "$T/out"
+	expect_match "fds open before tracing" "\(\+$((before - 4)) open before tracing\)" "$T/out"
+	kill -TERM "$fix"
+	wait "$fix" 2>/dev/null
+}
+run_test "fd/thread: -p attach, pre-existing fds apart, exact counts" t_fd_thread_attached
+
+t_kinds() {
+	"$LEAKSCOPE" --kinds fd -i 1 --count 1 --folded "$T/f" -- "$FIX/fd_leaks" >"$T/out" 2>&1
+	expect_no_match "no heap with --kinds fd" "^\[heap\]" "$T/f"
+	expect_no_match "no threads with --kinds fd" "^\[thread\]" "$T/f"
+	expect_folded "$T/f" "open_leak;open" 7
+	"$LEAKSCOPE" --kinds heap,thread -i 1 --count 1 --folded "$T/g" -- "$FIX/fd_leaks" \
+		>"$T/out" 2>&1
+	expect_no_match "no fds with --kinds heap,thread" "^\[fd\]" "$T/g"
+	expect_eq "stuck threads" 6 \
+		"$(grep '^\[thread\];' "$T/g" | folded_value /dev/stdin "spawn_stuck;pthread_create")"
+	expect_match "heap still traced" "^\[heap\]" "$T/g"
+	expect_no_match "no fd counters" "counters fd" "$T/out"
+}
+run_test "fd/thread: --kinds selects what is traced" t_kinds
+
+t_scm_rights() {
+	"$LEAKSCOPE" --kinds fd -i 1.5 --count 1 --folded "$T/f" -- "$FIX/fd_leaks" --rights \
+		>"$T/out" 2>&1
+	expect_folded "$T/f" "recv_fds;recvmsg(SCM_RIGHTS)" 3
+	# the socketpair was closed again; only the blocking pipe stays
+	expect_eq "only the fds received and the blocking pipe" 5 \
+		"$(awk '{ s += $NF } END { print s }' "$T/f")"
+}
+run_test "fd/thread: fds received with SCM_RIGHTS count at the receiver" t_scm_rights
+
+t_exec() {
+	"$LEAKSCOPE" --kinds fd -i 1.5 --count 1 --folded "$T/f" -- "$FIX/fd_leaks" --exec \
+		>"$T/out" 2>&1
+	expect_folded "$T/f" "exec_keep;open" 3
+	expect_no_match "O_CLOEXEC fds closed by exec" "exec_drop" "$T/f"
+}
+run_test "fd/thread: exec closes O_CLOEXEC fds, keeps the others" t_exec
+
+t_follow_forks() {
+	"$LEAKSCOPE" --follow-forks -i 2.5 --count 1 --folded "$T/f" -- "$FIX/fd_leaks" --fork \
+		>"$T/out" 2>"$T/err"
+	local child
+	child=$(sed -n 's/^child leaked \([0-9]*\)$/\1/p' "$T/out")
+	[ -n "$child" ] || { fail "the child did not run"; return; }
+	expect_eq "child's fds under its pid" 2 \
+		"$(grep "^\[fd\];fd_leaks $child;" "$T/f" | folded_value /dev/stdin "child_leak;open")"
+	expect_eq "child's heap under its pid" 300 \
+		"$(grep "^\[heap\];fd_leaks $child;" "$T/f" | folded_value /dev/stdin "child_alloc;malloc")"
+	expect_match "report names the children" "and 1 children" "$T/out"
+	"$LEAKSCOPE" -i 2.5 --count 1 --folded "$T/g" -- "$FIX/fd_leaks" --fork >/dev/null 2>&1
+	expect_no_match "without --follow-forks the child is not traced" "child_leak" "$T/g"
+}
+run_test "fd/thread: --follow-forks traces the children under their pid" t_follow_forks
