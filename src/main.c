@@ -124,6 +124,7 @@ static void configure_kinds(struct leakscope_bpf *skel, const struct options *op
 
 	bpf_program__set_autoload(skel->progs.fd_sys_exit, fd);
 	bpf_program__set_autoload(skel->progs.fd_exec, fd);
+	bpf_program__set_autoload(skel->progs.fd_process_exit, fd);
 	/* forks are watched for threads and for --follow-forks */
 	bpf_program__set_autoload(skel->progs.thread_fork, thread || opt->follow_forks);
 	bpf_program__set_autoload(skel->progs.thread_exit, thread);

@@ -35,6 +35,18 @@ t_fd_thread_spawned() {
 }
 run_test "fd/thread: -- command, exact fds and threads per function" t_fd_thread_spawned
 
+t_fd_process_exit() {
+	"$LEAKSCOPE" --kinds fd -- "$FIX/fd_leaks" >"$T/out" 2>"$T/err"
+	expect_match "the exit closed every fd" "^fd: 0 fds at 0 stacks" "$T/out"
+	local opened closed
+	opened=$(sed -n 's/^counters fd: \([0-9]*\) opened.*/\1/p' "$T/out")
+	closed=$(sed -n 's/^counters fd: [0-9]* opened, \([0-9]*\) closed.*/\1/p' "$T/out")
+	[ "${opened:-0}" -gt 12000 ] || fail "expected over 12000 fds opened, got '$opened'"
+	expect_eq "every fd opened was closed" "$opened" "$closed"
+	expect_match "dup2 onto unused fds is no unknown close" " 0 closes of fds opened before" "$T/out"
+}
+run_test "fd/thread: the process's exit releases its fds" t_fd_process_exit
+
 t_fd_thread_attached() {
 	"$FIX/fd_leaks" --wait >"$T/fix.out" 2>&1 </dev/null &
 	local fix=$!
