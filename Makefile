@@ -15,11 +15,12 @@ BPFTOOL	?= bpftool
 # Debian 12 packages the build and the tests need.
 DEB_PACKAGES := build-essential clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 		libcapstone-dev libjemalloc-dev libjemalloc2 clang-format valgrind \
-		libclang-rt-14-dev binutils procps redis-server redis-tools
+		libclang-rt-14-dev binutils procps redis-server redis-tools \
+		golang-1.19-go
 
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Isrc -I$(BUILD)
-LDLIBS	+= -lbpf -lelf -lz -lcapstone -lstdc++
+LDLIBS	+= -lbpf -lelf -lz -lcapstone -lstdc++ -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -Ibpf -I$(BUILD)
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)

@@ -66,6 +66,16 @@ struct {
 	__type(value, struct ls_object);
 } thread_objects SEC(".maps") __weak;
 
+/* Live goroutines (bpf/go.bpf.c), here because every kind's stack taken in
+ * a goroutine continues with the stack that created it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, struct ls_object_key);
+	__type(value, struct ls_object);
+} goroutine_objects SEC(".maps") __weak;
+
 /* Processes traced by the tracepoint programs (which see every process):
  * tgid -> 1. Userspace adds the target; --follow-forks adds its children. */
 struct {
@@ -105,12 +115,52 @@ static __always_inline __u64 hash_mix(__u64 h, __u64 v)
 }
 
 /*
- * Completes `st` from its first frame `first_ip` by walking frame records from
- * `fp` (each above `low_sp`), stores it and returns its id, 0 when lost.
+ * The stack that created goroutine `g` of the current process, 0 when `g` is
+ * not a goroutine seen starting. Go code keeps the current g in r14.
  */
-static __always_inline __u64 store_stack(enum ls_kind kind, struct ls_stack *st, __u64 first_ip,
-					 __u64 low_sp, __u64 fp)
+static __always_inline __u64 goroutine_creator(__u64 g)
 {
+	struct ls_object_key key = {
+	    .id = g, .tgid = bpf_get_current_pid_tgid() >> 32, .kind = LS_KIND_GOROUTINE};
+	struct ls_object *obj;
+
+	if (!g || g > MAX_USER_ADDR)
+		return 0;
+	obj = bpf_map_lookup_elem(&goroutine_objects, &key);
+	return obj ? obj->where.site.stack_id : 0;
+}
+
+/* Appends stored stack `parent` to the first `n` frames of `st`, like Go's
+ * "created by" lines; returns the new frame count. */
+static __always_inline int append_parent(struct ls_stack *st, int n, __u64 *h, __u64 parent)
+{
+	struct ls_stack *p = parent ? bpf_map_lookup_elem(&stacks, &parent) : NULL;
+	int i;
+
+	if (!p)
+		return n;
+	for (i = 0; i < MAX_STACK_DEPTH; i++) {
+		__u64 ip = p->ips[i];
+
+		if (!ip || n >= MAX_STACK_DEPTH)
+			break;
+		st->ips[n & (MAX_STACK_DEPTH - 1)] = ip;
+		*h = hash_mix(*h, ip);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Completes `st` from its first frame `first_ip` by walking frame records from
+ * `fp` (each above `low_sp`), then the frames of stored stack `parent` (0:
+ * none), stores it and returns its id, 0 when lost.
+ */
+static __always_inline __u64 store_stack_parent(enum ls_kind kind, struct ls_stack *st,
+						__u64 first_ip, __u64 low_sp, __u64 fp,
+						__u64 parent)
+{
+
 	struct frame_record {
 		__u64 next_fp;
 		__u64 ret;
@@ -137,6 +187,7 @@ static __always_inline __u64 store_stack(enum ls_kind kind, struct ls_stack *st,
 			break;
 		fp = rec.next_fp;
 	}
+	n = append_parent(st, n, &h, parent);
 	if (n == MAX_STACK_DEPTH)
 		count(kind, CNT_STACKS_TRUNCATED);
 	else
@@ -148,6 +199,12 @@ static __always_inline __u64 store_stack(enum ls_kind kind, struct ls_stack *st,
 		return 0;
 	}
 	return h;
+}
+
+static __always_inline __u64 store_stack(enum ls_kind kind, struct ls_stack *st, __u64 first_ip,
+					 __u64 low_sp, __u64 fp)
+{
+	return store_stack_parent(kind, st, first_ip, low_sp, fp, 0);
 }
 
 static __always_inline struct ls_stack *stack_scratch_buf(void)
@@ -191,7 +248,9 @@ static __always_inline __u64 capture_regs_stack(enum ls_kind kind, struct pt_reg
 		count(kind, CNT_STACKS_EMPTY);
 		return 0;
 	}
-	return store_stack(kind, st, regs->ip, regs->sp, regs->bp);
+	/* in a goroutine: continued by the stack that created it */
+	return store_stack_parent(kind, st, regs->ip, regs->sp, regs->bp,
+				  goroutine_creator(regs->r14));
 }
 
 /*

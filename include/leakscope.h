@@ -20,9 +20,11 @@
 
 /* What kind of resource an outstanding object is. */
 enum ls_kind {
-	LS_KIND_HEAP = 0, /* heap blocks, by address */
-	LS_KIND_FD,	  /* file descriptors, by number */
-	LS_KIND_THREAD,	  /* threads, by tid */
+	LS_KIND_HEAP = 0,  /* heap blocks, by address */
+	LS_KIND_FD,	   /* file descriptors, by number */
+	LS_KIND_THREAD,	   /* threads, by tid */
+	LS_KIND_GOROUTINE, /* goroutines, by g pointer */
+	LS_KIND_GO_HEAP,   /* sampled Go heap objects, by address */
 	LS_KIND_MAX,
 };
 
@@ -83,6 +85,10 @@ enum ls_api {
 	/* threads */
 	LS_API_PTHREAD_CREATE,
 	LS_API_CLONE,
+	/* Go: the `go` statement calls runtime.newproc; sampled Go heap
+	 * allocations are made by runtime.mallocgc */
+	LS_API_GO_NEWPROC,
+	LS_API_GO_MALLOC,
 	LS_API_MAX,
 };
 
@@ -134,7 +140,7 @@ struct ls_totals {
 
 /* Key of the outstanding-objects map, shared by all kinds. */
 struct ls_object_key {
-	__u64 id; /* heap: address; fd: number; thread: tid */
+	__u64 id; /* heap, go-heap: address; fd: number; thread: tid; goroutine: g */
 	__u32 tgid;
 	__u32 kind; /* enum ls_kind */
 };

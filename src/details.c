@@ -29,6 +29,15 @@ static const char *const detail_names[DETAIL_MAX][2] = {
     [DETAIL_NANOSLEEP] = {"in sleep", "in sleep"},
     [DETAIL_OTHER_SYSCALL] = {"in a syscall", "in a syscall"},
     [DETAIL_STOPPED] = {"stopped", "stopped"},
+    [DETAIL_GO_RUNNING] = {"running", "running"},
+    [DETAIL_GO_RUNNABLE] = {"runnable", "runnable"},
+    [DETAIL_GO_SYSCALL] = {"in syscall", "in syscall"},
+    [DETAIL_CHAN_SEND] = {"chan send", "chan send"},
+    [DETAIL_CHAN_RECEIVE] = {"chan receive", "chan receive"},
+    [DETAIL_GO_SELECT] = {"select", "select"},
+    [DETAIL_GO_IO_WAIT] = {"IO wait", "IO wait"},
+    [DETAIL_GO_SLEEP] = {"sleep", "sleep"},
+    [DETAIL_GO_WAITING] = {"waiting", "waiting"},
 };
 
 /* When the process is gone: what the creating call makes. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the outstanding fds of a row are (files, sockets, pipes, ...) and what
- * its live threads are doing (running, futex wait, in read, ...), read from
+ * its live threads and goroutines are doing (running, futex wait, in read,
+ * chan send, ...), read from
  * /proc while the target lives and from the creating call after it exited.
  */
 #ifndef DETAILS_H
@@ -34,6 +35,16 @@ enum detail {
 	DETAIL_NANOSLEEP,
 	DETAIL_OTHER_SYSCALL,
 	DETAIL_STOPPED,
+	/* goroutines (src/go_runtime.c) */
+	DETAIL_GO_RUNNING,
+	DETAIL_GO_RUNNABLE,
+	DETAIL_GO_SYSCALL,
+	DETAIL_CHAN_SEND,
+	DETAIL_CHAN_RECEIVE,
+	DETAIL_GO_SELECT,
+	DETAIL_GO_IO_WAIT,
+	DETAIL_GO_SLEEP,
+	DETAIL_GO_WAITING,
 	DETAIL_MAX,
 };
 

@@ -15,6 +15,7 @@
 
 #include "elf_file.h"
 #include "elf_symtab.h"
+#include "go_elf.h"
 
 struct sym {
 	uint64_t addr, end; /* [addr, end) */
@@ -36,6 +37,7 @@ struct elf_symtab {
 	struct seg *segs;
 	size_t nsegs;
 	char build_id[ELF_FILE_BUILD_ID_LEN]; /* "" when none */
+	struct gopclntab *go;		      /* a Go file without .symtab: its .gopclntab */
 };
 
 static int add_string(struct elf_symtab *s, const char *str, uint32_t *off)
@@ -276,8 +278,10 @@ struct elf_symtab *elf_symtab__open_fd(int fd, const char *name)
 		err = add_tables(s, e, fsize, SHT_SYMTAB, &has_symtab);
 	if (!err)
 		err = add_tables(s, e, fsize, SHT_DYNSYM, NULL);
-	if (!err && !has_symtab)
+	if (!err && !has_symtab) {
 		elf_file__debuglink(e, fsize, &link);
+		s->go = go_elf__pclntab(e, fsize);
+	}
 	elf_end(e);
 	if (err) {
 		elf_symtab__close(s);
@@ -331,11 +335,9 @@ const char *elf_symtab__lookup(const struct elf_symtab *s, uint64_t vaddr, uint6
 		else
 			hi = mid;
 	}
-	if (lo == 0)
-		return NULL;
+	if (lo == 0 || vaddr >= s->syms[lo - 1].end)
+		return s->go ? gopclntab__lookup(s->go, vaddr, offset_in_func) : NULL;
 	sym = &s->syms[lo - 1];
-	if (vaddr >= sym->end)
-		return NULL;
 	if (offset_in_func)
 		*offset_in_func = vaddr - sym->addr;
 	return s->strs + sym->name;
@@ -358,5 +360,6 @@ void elf_symtab__close(struct elf_symtab *s)
 	free(s->syms);
 	free(s->strs);
 	free(s->segs);
+	gopclntab__free(s->go);
 	free(s);
 }

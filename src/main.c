@@ -17,6 +17,7 @@
 
 #include "allocator.h"
 #include "cli.h"
+#include "go_runtime.h"
 #include "leakscope.skel.h"
 #include "probes.h"
 #include "session.h"
@@ -24,6 +25,7 @@
 #include "util.h"
 
 static volatile sig_atomic_t stop_signal;
+static struct go_runtime go_rt; /* the target's Go runtime, when it is Go */
 
 static void on_stop_signal(int sig)
 {
@@ -146,6 +148,7 @@ static int open_and_load(const struct options *opt, struct leakscope_bpf **out)
 	bpf_map__set_max_entries(skel->maps.stacks, opt->max_stacks);
 	bpf_map__set_max_entries(skel->maps.totals, opt->max_sites);
 	configure_kinds(skel, opt);
+	go_runtime__configure(&go_rt, skel, opt->kinds, !opt->pid);
 	*out = skel;
 	err = leakscope_bpf__load(skel);
 	if (err) {
@@ -199,6 +202,11 @@ int main(int argc, char **argv)
 	rc = opt.pid ? target__attach(&target, opt.pid) : target__spawn(&target, opt.command);
 	if (rc)
 		goto cleanup;
+	go_runtime__open(&go_rt, &target);
+	rc = go_runtime__select_kinds(&go_rt, &opt.kinds);
+	if (rc)
+		goto cleanup;
+	session.go = &go_rt;
 	rc = allocator__plan(&target, opt.allocator, opt.kinds, &plan);
 	if (rc)
 		goto cleanup;
@@ -210,6 +218,8 @@ int main(int argc, char **argv)
 	if (rc)
 		goto cleanup;
 	rc = probes__attach(session.skel, &plan, target.pid, &links);
+	if (!rc)
+		rc = go_runtime__attach(&go_rt, session.skel, target.pid, opt.kinds, target.spawned);
 	if (rc)
 		goto cleanup;
 	if (target__wait_exit(&target, 0) && !target.spawned) {
@@ -225,10 +235,12 @@ int main(int argc, char **argv)
 		rc = LS_EXIT_NO_TARGET;
 		goto cleanup;
 	}
+	go_runtime__started(&go_rt, session.skel, target.pid);
 	ls_info("tracing PID %d (%s): %zu probes", target.pid, target.comm, links.count);
 	rc = session__run(&session);
 
 cleanup:
+	go_runtime__detach(&go_rt, target.pid);
 	probes__detach(&links);
 	leakscope_bpf__destroy(session.skel);
 	session__close(&session);

@@ -7,6 +7,8 @@ const char *kind__name(enum ls_kind kind)
 	    [LS_KIND_HEAP] = "heap",
 	    [LS_KIND_FD] = "fd",
 	    [LS_KIND_THREAD] = "thread",
+	    [LS_KIND_GOROUTINE] = "goroutine",
+	    [LS_KIND_GO_HEAP] = "go-heap",
 	};
 
 	return kind < LS_KIND_MAX ? names[kind] : "?";
@@ -66,6 +68,8 @@ const char *api__name(enum ls_api api)
 	    [LS_API_RECVMSG] = "recvmsg(SCM_RIGHTS)",
 	    [LS_API_PTHREAD_CREATE] = "pthread_create",
 	    [LS_API_CLONE] = "clone",
+	    [LS_API_GO_NEWPROC] = "runtime.newproc",
+	    [LS_API_GO_MALLOC] = "runtime.mallocgc",
 	};
 
 	return api < LS_API_MAX && names[api] ? names[api] : "?";

@@ -7,6 +7,7 @@
 
 #include "collect.h"
 #include "demangle.h"
+#include "go_runtime.h"
 #include "names.h"
 #include "report.h"
 #include "symbolizer.h"
@@ -48,6 +49,11 @@ static void symbolize_entry(struct report_entry *e, const struct report_sources 
 			frame__format(&f, buf, sizeof(buf));
 			e->frames[e->nframes++] = xstrdup(buf);
 		}
+		/* A Go heap sample is taken inside the runtime's allocator: the
+		 * code that allocated is the first frame outside it. */
+		if (e->row.site.kind == LS_KIND_GO_HEAP && e->nframes == 2 && i + 1 < depth &&
+		    !strncmp(e->frames[1], "runtime.", 8))
+			free(e->frames[--e->nframes]);
 	}
 }
 
@@ -179,6 +185,8 @@ static void fill_details(struct report *r, const struct report_sources *src, int
 		if (kind == LS_KIND_FD)
 			what = details__classify_fd(pid, key.id, obj.where.site.api,
 						    d->path[0] ? NULL : d->path, sizeof(d->path));
+		else if (kind == LS_KIND_GOROUTINE)
+			what = go_runtime__classify(pid, key.id, proc->go_minor);
 		else
 			what = pid > 0 ? details__classify_thread(pid, key.id) : DETAIL_MAX;
 		if (what < DETAIL_MAX)
@@ -232,6 +240,8 @@ void report__gather(struct report *r, const struct report_sources *src,
 		struct report_entry *e = &r->entries[i];
 		struct report_process *proc = report__process(r, rows[i].site.tgid);
 
+		if (rows[i].site.kind == LS_KIND_GO_HEAP)
+			go_runtime__scale(&rows[i].bytes, &rows[i].count, src->go_heap_rate);
 		e->row = rows[i];
 		compute_growth(e, history);
 		symbolize_entry(e, src, proc ? proc->symbolizer : NULL);
@@ -245,6 +255,8 @@ void report__gather(struct report *r, const struct report_sources *src,
 	}
 	if (src->thread_objects_fd >= 0)
 		fill_details(r, src, src->thread_objects_fd, LS_KIND_THREAD);
+	if (src->goroutine_objects_fd >= 0)
+		fill_details(r, src, src->goroutine_objects_fd, LS_KIND_GOROUTINE);
 	r->count = merge_alike(r->entries, n);
 	for (i = 0; i < r->count; i++) {
 		struct kind_summary *ks = &r->kind[r->entries[i].row.site.kind % LS_KIND_MAX];

@@ -40,6 +40,7 @@ struct report_process {
 	bool exited;
 	struct symbolizer *symbolizer;
 	int untracked_fds; /* open, but not seen being opened; -1: unknown */
+	int go_minor;	   /* runs Go 1.N (its goroutines' layout); 0: not Go */
 };
 
 struct report {
@@ -65,6 +66,8 @@ struct report_history {
 struct report_sources {
 	int totals_fd, stacks_fd, counters_fd;
 	int fd_objects_fd, thread_objects_fd; /* -1 when the kind is not traced */
+	int goroutine_objects_fd;	      /* -1 when the kind is not traced */
+	int64_t go_heap_rate;		      /* runtime.MemProfileRate of the samples */
 	uint64_t min_age_ns;
 };
 

@@ -46,7 +46,7 @@ int report_folded__write(const char *path, const struct report *r, enum folded_v
 		/* heap blocks in bytes unless counts are asked for; the
 		 * other kinds only have counts */
 		fprintf(out, " %" PRId64 "\n",
-			value == FOLDED_BYTES && e->row.site.kind == LS_KIND_HEAP ? e->row.bytes
+			value == FOLDED_BYTES && kind__has_bytes(e->row.site.kind) ? e->row.bytes
 										  : e->row.count);
 	}
 	if (ferror(out) | fclose(out) || rename(tmp, path)) {

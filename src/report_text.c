@@ -20,6 +20,10 @@ static const struct kind_words {
     [LS_KIND_HEAP] = {"blocks", "allocations", "frees", "unknown frees"},
     [LS_KIND_FD] = {"fds", "opened", "closed", "closes of fds opened before tracing"},
     [LS_KIND_THREAD] = {"threads", "started", "exited", "exits of threads started before tracing"},
+    [LS_KIND_GOROUTINE] = {"goroutines", "started", "exited",
+			   "exits of goroutines started before tracing"},
+    [LS_KIND_GO_HEAP] = {"objects", "allocations sampled", "sampled objects freed",
+			 "frees of objects sampled before tracing"},
 };
 
 static void format_trend(char *buf, size_t len, const struct report *r,
@@ -40,7 +44,7 @@ static void format_trend(char *buf, size_t len, const struct report *r,
 		snprintf(buf, len, "steady");
 		return;
 	}
-	if (e->row.site.kind != LS_KIND_HEAP) {
+	if (!kind__has_bytes(e->row.site.kind)) {
 		snprintf(buf, len, "%s %+" PRId64 " in %.0f s",
 			 e->delta_count < 0 ? "shrinking" : "growing", e->delta_count, secs);
 		return;
@@ -57,7 +61,7 @@ static void format_outstanding(char *buf, size_t len, const struct report_entry 
 	char detail[96];
 
 	details__format(&e->details, detail, sizeof(detail));
-	if (e->row.site.kind == LS_KIND_HEAP)
+	if (kind__has_bytes(e->row.site.kind))
 		format_bytes(e->row.bytes, buf, len);
 	else if (detail[0])
 		snprintf(buf, len, "%s", detail);
@@ -143,7 +147,7 @@ static void print_summary(FILE *out, const struct report *r, const struct option
 		if (!(r->kinds & (1u << k)))
 			continue;
 		fprintf(out, "%s%s: ", sep, kind__name(k));
-		if (k == LS_KIND_HEAP) {
+		if (kind__has_bytes(k)) {
 			format_bytes(ks->bytes, total, sizeof(total));
 			fprintf(out, "%s in ", total);
 		}

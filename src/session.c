@@ -10,6 +10,7 @@
 
 #include "leakscope.skel.h"
 #include "allocator.h"
+#include "go_runtime.h"
 #include "probes.h"
 #include "session.h"
 #include "symbolizer.h"
@@ -58,6 +59,8 @@ int session__start(struct session *s)
 {
 	s->start_ns = monotonic_ns();
 	add_process(s, s->target->pid, s->target->comm);
+	if (s->go && s->go->is_go)
+		s->procs[0].go_minor = s->go->minor ? s->go->minor : 18;
 	s->events = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_event, s, NULL);
 	if (!s->events) {
 		ls_error("cannot read BPF events: %s", strerror(errno));
@@ -94,6 +97,9 @@ static int emit_report(struct session *s, bool final)
 	    .fd_objects_fd = kinds & (1u << LS_KIND_FD) ? bpf_map__fd(skel->maps.fd_objects) : -1,
 	    .thread_objects_fd =
 		kinds & (1u << LS_KIND_THREAD) ? bpf_map__fd(skel->maps.thread_objects) : -1,
+	    .goroutine_objects_fd =
+		kinds & (1u << LS_KIND_GOROUTINE) ? bpf_map__fd(skel->maps.goroutine_objects) : -1,
+	    .go_heap_rate = s->go ? go_runtime__rate(s->go) : 0,
 	    .min_age_ns = s->opt->min_age * 1e9,
 	};
 	struct report r = {

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Go programs: goroutines and the Go heap, from uprobes at function entries
+ * (never uretprobes: the Go runtime moves goroutine stacks, and a return
+ * trampoline in one would break it). Arguments come in the Go register ABI
+ * (Go >= 1.17): rax, rbx, rcx, rdi, rsi, r8, ...; r14 holds the current g.
+ *
+ * - goroutine: runtime.newproc1(fn, callergp, callerpc) runs once per `go`
+ *   statement, on the system stack; the creator's own stack is read from
+ *   callergp->sched, which systemstack saved when it switched. The new g is
+ *   newproc1's result, seen at the instruction after the call to it (in
+ *   runtime.newproc.func1). runtime.goexit0(gp) releases it.
+ * - go-heap: the runtime's sampled allocation profile.
+ *   runtime.mProf_Malloc(p, size) records a sample, runtime.freeSpecial(s, p,
+ *   size) with a profile special frees it at sweep. Sampling follows
+ *   runtime.MemProfileRate, which userspace turns on (src/go_runtime.c)
+ *   through /proc/PID/mem. A started command is stopped at main.main for
+ *   that (the runtime has initialized the variable by then, and none of the
+ *   program's own code has run); userspace continues it.
+ */
+#include "common.bpf.h"
+
+/* Go's register ABI: the first arguments and the first result */
+#define GO_ARG1(ctx) ((ctx)->ax)
+#define GO_ARG2(ctx) ((ctx)->bx)
+#define GO_RET1(ctx) ((ctx)->ax)
+
+/* Where runtime.g keeps sched.sp and sched.bp (Go 1.18 and later). */
+#define G_SCHED_SP 56
+#define G_SCHED_BP 104
+/* runtime.special: kind byte; _KindSpecialProfile */
+#define SPECIAL_KIND	       10
+#define KIND_SPECIAL_PROFILE   2
+
+/* Set by userspace: where runtime.MemProfileRate is relative to main.main's
+ * entry (the difference holds in a PIE too). */
+const volatile __s64 go_rate_delta = 0;
+
+/* Where go_main found it, for userspace; then the process is stopped. */
+__u64 go_rate_addr = 0;
+
+#define SIGSTOP 19
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1 << 20);
+	__type(key, struct ls_object_key);
+	__type(value, struct ls_object);
+} go_heap_objects SEC(".maps");
+
+/* newproc1 entry -> its return: the creator stack, per thread. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u64);
+} go_pending SEC(".maps");
+
+SEC("uprobe")
+int BPF_KPROBE(go_newproc1)
+{
+	__u64 callergp = GO_ARG2(ctx);
+	struct {
+		__u64 next_fp;
+		__u64 ret;
+	} rec;
+	struct ls_stack *st = stack_scratch_buf();
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), sp = 0, bp = 0, id = 0;
+
+	if (!st)
+		return 0;
+	/* runtime.newproc's frame: its saved bp is the `go` statement's
+	 * function's frame, its return address is in that function. */
+	if (bpf_probe_read_user(&sp, sizeof(sp), (void *)(callergp + G_SCHED_SP)) ||
+	    bpf_probe_read_user(&bp, sizeof(bp), (void *)(callergp + G_SCHED_BP)) ||
+	    bpf_probe_read_user(&rec, sizeof(rec), (void *)bp) || !rec.ret) {
+		count(LS_KIND_GOROUTINE, CNT_STACKS_EMPTY);
+	} else {
+		id = store_stack_parent(LS_KIND_GOROUTINE, st, rec.ret, sp, rec.next_fp,
+					goroutine_creator(callergp));
+	}
+	bpf_map_update_elem(&go_pending, &pid_tgid, &id, BPF_ANY);
+	return 0;
+}
+
+/* The instruction after newproc1's call: rax is the new g. */
+SEC("uprobe")
+int BPF_KPROBE(go_newproc1_result)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), *id;
+	struct ls_site site = {
+	    .tgid = pid_tgid >> 32, .kind = LS_KIND_GOROUTINE, .api = LS_API_GO_NEWPROC};
+
+	id = bpf_map_lookup_elem(&go_pending, &pid_tgid);
+	if (!id)
+		return 0;
+	site.stack_id = *id;
+	bpf_map_delete_elem(&go_pending, &pid_tgid);
+	object_acquire(&goroutine_objects, GO_RET1(ctx), 0, &site);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(go_goexit0)
+{
+	object_release(&goroutine_objects, LS_KIND_GOROUTINE, current_tgid(), GO_ARG1(ctx));
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(go_malloc)
+{
+	__u64 p = GO_ARG1(ctx), size = GO_ARG2(ctx);
+	struct ls_stack *st = stack_scratch_buf();
+	struct ls_site site = {
+	    .tgid = current_tgid(), .kind = LS_KIND_GO_HEAP, .api = LS_API_GO_MALLOC};
+	__u64 sp = PT_REGS_SP(ctx), ret = 0;
+
+	if (!st)
+		return 0;
+	/* at the entry: the caller's return address at [sp], its frame in rbp */
+	if (bpf_probe_read_user(&ret, sizeof(ret), (void *)sp) || !ret)
+		count(LS_KIND_GO_HEAP, CNT_STACKS_EMPTY);
+	else
+		site.stack_id = store_stack_parent(LS_KIND_GO_HEAP, st, ret, sp, PT_REGS_FP(ctx),
+						   goroutine_creator(ctx->r14));
+	object_acquire(&go_heap_objects, p, size, &site);
+	return 0;
+}
+
+/* freeSpecial(s, p, size) at sweep: p is dead; only profile specials are ours */
+SEC("uprobe")
+int BPF_KPROBE(go_free_special)
+{
+	__u64 special = GO_ARG1(ctx), p = GO_ARG2(ctx);
+	__u8 kind = 0;
+
+	if (bpf_probe_read_user(&kind, sizeof(kind), (void *)(special + SPECIAL_KIND)) ||
+	    kind != KIND_SPECIAL_PROFILE)
+		return 0;
+	object_release(&go_heap_objects, LS_KIND_GO_HEAP, current_tgid(), p);
+	return 0;
+}
+
+/* main.main's entry, once: stop here until userspace has set the rate. */
+SEC("uprobe")
+int BPF_KPROBE(go_main)
+{
+	if (go_rate_addr)
+		return 0;
+	go_rate_addr = PT_REGS_IP(ctx) + go_rate_delta;
+	bpf_send_signal(SIGSTOP);
+	return 0;
+}

@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <capstone/capstone.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "elf_lookup.h"
+#include "go_elf.h"
+#include "go_runtime.h"
+#include "leakscope.skel.h"
+#include "target.h"
+#include "util.h"
+
+static const char *const probe_functions[GO_PROBE_MAX] = {
+    [GO_NEWPROC1] = "runtime.newproc1",
+    [GO_NEWPROC1_RESULT] = "runtime.newproc.func1",
+    [GO_GOEXIT0] = "runtime.goexit0",
+    [GO_MPROF_MALLOC] = "runtime.mProf_Malloc",
+    [GO_FREE_SPECIAL] = "runtime.freeSpecial",
+    [GO_MAIN] = "main.main",
+};
+
+unsigned int go_runtime__kinds(void)
+{
+	return (1u << LS_KIND_GOROUTINE) | (1u << LS_KIND_GO_HEAP);
+}
+
+int go_runtime__select_kinds(const struct go_runtime *g, unsigned int *kinds)
+{
+	unsigned int asked = *kinds;
+
+	if (!g->is_go)
+		*kinds &= ~go_runtime__kinds();
+	else if (!g->has_interp)
+		*kinds &= ~(1u << LS_KIND_HEAP); /* no C allocator in a static Go program */
+	if (*kinds)
+		return 0;
+	ls_error("nothing to trace: --kinds %s%s", asked & go_runtime__kinds() ? "goroutine/go-heap" : "heap",
+		 g->is_go ? " in a Go program without cgo" : " in a program that is not Go");
+	return LS_EXIT_USAGE;
+}
+
+static bool read_code(const struct go_binary *b, const char *fn, uint64_t *vaddr, uint8_t **code,
+		      size_t *len)
+{
+	uint64_t size;
+
+	if (go_binary__function(b, fn, vaddr, &size) || !size || size > 1 << 20)
+		return false;
+	*code = xcalloc(size, 1);
+	*len = size;
+	if (go_binary__read(b, *vaddr, *code, size)) {
+		free(*code);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Where newproc1's result is first seen: the instruction after the call to
+ * it in newproc's closure. No uretprobe on Go code, ever.
+ */
+static uint64_t after_call(const struct go_binary *b, const char *caller, uint64_t callee)
+{
+	uint64_t vaddr, found = 0;
+	cs_insn *insn = NULL;
+	uint8_t *code;
+	size_t len, n;
+	csh cs;
+
+	if (!read_code(b, caller, &vaddr, &code, &len))
+		return 0;
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) == CS_ERR_OK) {
+		n = cs_disasm(cs, code, len, vaddr, 0, &insn);
+		for (size_t i = 0; i + 1 < n && !found; i++)
+			if (insn[i].id == X86_INS_CALL && strtoull(insn[i].op_str, NULL, 0) == callee)
+				found = insn[i + 1].address;
+		cs_free(insn, n);
+		cs_close(&cs);
+	}
+	free(code);
+	return found;
+}
+
+/*
+ * runtime.MemProfileRate without a symbol table: runtime.profilealloc
+ * inlines nextSample(), whose first test is `MemProfileRate == 1`: the
+ * rip-relative load that a `cmp reg, 1` follows.
+ */
+static uint64_t find_rate(const struct go_binary *b)
+{
+	uint64_t vaddr, found = 0;
+	cs_insn *insn = NULL;
+	uint8_t *code;
+	size_t len, n;
+	csh cs;
+
+	if (!go_binary__variable(b, "runtime.MemProfileRate", &vaddr))
+		return vaddr;
+	if (!read_code(b, "runtime.profilealloc", &vaddr, &code, &len))
+		return 0;
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) == CS_ERR_OK) {
+		n = cs_disasm(cs, code, len, vaddr, 0, &insn);
+		for (size_t i = 0; i + 1 < n && !found; i++) {
+			const char *rip = strstr(insn[i].op_str, "qword ptr [rip + ");
+			size_t j = i + 1;
+			char want[64];
+
+			if (strcmp(insn[i].mnemonic, "mov") || !rip || strchr(insn[i].op_str, ',') > rip)
+				continue;
+			while (j < n && !strcmp(insn[j].mnemonic, "nop"))
+				j++;
+			snprintf(want, sizeof(want), "%.*s, 1",
+				 (int)(strchr(insn[i].op_str, ',') - insn[i].op_str), insn[i].op_str);
+			if (j < n && !strcmp(insn[j].mnemonic, "cmp") && !strcmp(insn[j].op_str, want))
+				found = insn[i].address + insn[i].size +
+					strtoull(rip + strlen("qword ptr [rip + "), NULL, 0);
+		}
+		cs_free(insn, n);
+		cs_close(&cs);
+	}
+	free(code);
+	return found;
+}
+
+void go_runtime__open(struct go_runtime *g, const struct target *t)
+{
+	char link[64], exe[PATH_MAX] = "", interp[PATH_MAX];
+	uint64_t vaddr[GO_PROBE_MAX] = {0}, size;
+	struct go_binary *b;
+	ssize_t n;
+
+	memset(g, 0, sizeof(*g));
+	if (t->spawned) {
+		snprintf(exe, sizeof(exe), "%s", t->exe);
+	} else {
+		snprintf(link, sizeof(link), "/proc/%d/exe", t->pid);
+		n = readlink(link, exe, sizeof(exe) - 1);
+		exe[n > 0 ? n : 0] = '\0';
+	}
+	target__path(t, exe, g->path, sizeof(g->path));
+	b = go_binary__open(g->path);
+	if (!b)
+		return;
+	g->is_go = true;
+	snprintf(g->version, sizeof(g->version), "%s", go_binary__version(b));
+	g->minor = go_elf__minor(g->version);
+	g->stripped = !go_binary__has_symtab(b);
+	g->has_interp = !elf_lookup__interpreter(g->path, interp, sizeof(interp));
+	for (int i = 0; i < GO_PROBE_MAX; i++)
+		go_binary__function(b, probe_functions[i], &vaddr[i], &size);
+	vaddr[GO_NEWPROC1_RESULT] =
+	    vaddr[GO_NEWPROC1] ? after_call(b, probe_functions[GO_NEWPROC1_RESULT], vaddr[GO_NEWPROC1])
+			       : 0;
+	for (int i = 0; i < GO_PROBE_MAX; i++)
+		if (vaddr[i] && go_binary__offset(b, vaddr[i], &g->offsets[i]))
+			g->offsets[i] = 0;
+	g->rate_vaddr = find_rate(b);
+	g->rate_main_delta = (int64_t)(g->rate_vaddr - vaddr[GO_MAIN]);
+	go_binary__close(b);
+	ls_info("Go %s%s: runtime.MemProfileRate at 0x%llx", g->version,
+		g->stripped ? " (stripped: names from .gopclntab)" : "",
+		(unsigned long long)g->rate_vaddr);
+}
+
+void go_runtime__configure(struct go_runtime *g, struct leakscope_bpf *skel, unsigned int kinds,
+			   bool spawned)
+{
+	bool gor = g->is_go && (kinds & (1u << LS_KIND_GOROUTINE));
+	bool heap = g->is_go && (kinds & (1u << LS_KIND_GO_HEAP));
+
+	bpf_program__set_autoload(skel->progs.go_newproc1, gor);
+	bpf_program__set_autoload(skel->progs.go_newproc1_result, gor);
+	bpf_program__set_autoload(skel->progs.go_goexit0, gor);
+	bpf_program__set_autoload(skel->progs.go_malloc, heap);
+	bpf_program__set_autoload(skel->progs.go_free_special, heap);
+	/* only a started command is caught before main.main */
+	bpf_program__set_autoload(skel->progs.go_main, heap && spawned && g->rate_vaddr);
+	skel->rodata->go_rate_delta = g->rate_main_delta;
+}
+
+static struct bpf_program *program(struct leakscope_bpf *skel, enum go_probe p)
+{
+	switch (p) {
+	case GO_NEWPROC1:
+		return skel->progs.go_newproc1;
+	case GO_NEWPROC1_RESULT:
+		return skel->progs.go_newproc1_result;
+	case GO_GOEXIT0:
+		return skel->progs.go_goexit0;
+	case GO_MPROF_MALLOC:
+		return skel->progs.go_malloc;
+	case GO_FREE_SPECIAL:
+		return skel->progs.go_free_special;
+	default:
+		return skel->progs.go_main;
+	}
+}
+
+static int mem_access(pid_t pid, uint64_t addr, void *buf, bool write)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	fd = open(path, (write ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write ? pwrite(fd, buf, 8, (off_t)addr) : pread(fd, buf, 8, (off_t)addr);
+	close(fd);
+	return n == 8 ? 0 : -EIO;
+}
+
+/* The runtime is initialized; turn heap sampling on now. */
+static void rate_on(struct go_runtime *g, pid_t pid, uint64_t addr)
+{
+	int64_t rate = GO_MEM_PROFILE_RATE;
+
+	if (!addr || mem_access(pid, addr, &g->rate_old, false)) {
+		ls_info("go-heap: runtime.MemProfileRate not found: no Go heap samples");
+		return;
+	}
+	g->rate_addr = addr;
+	if (g->rate_old != 0)
+		return; /* the program samples already (it links runtime/pprof) */
+	if (mem_access(pid, g->rate_addr, &rate, true) == 0) {
+		g->rate_written = true;
+		ls_info("go-heap: runtime.MemProfileRate set from 0 to %d (restored on detach)",
+			GO_MEM_PROFILE_RATE);
+	}
+}
+
+int go_runtime__attach(struct go_runtime *g, struct leakscope_bpf *skel, pid_t pid,
+		       unsigned int kinds, bool spawned)
+{
+	for (int i = 0; i < GO_PROBE_MAX; i++) {
+		struct bpf_program *prog = program(skel, i);
+
+		if (!g->is_go || !bpf_program__autoload(prog))
+			continue;
+		if (!g->offsets[i]) {
+			ls_info("Go: %s not found: %s not traced", probe_functions[i],
+				i <= GO_GOEXIT0 ? "goroutines" : "the Go heap");
+			continue;
+		}
+		g->links[i] = bpf_program__attach_uprobe(prog, false, pid, g->path, g->offsets[i]);
+		if (!g->links[i]) {
+			ls_error("cannot attach uprobe to %s in %s: %s", probe_functions[i], g->path,
+				 strerror(errno));
+			return errno == ESRCH ? LS_EXIT_NO_TARGET : LS_EXIT_KERNEL;
+		}
+		ls_info("probe %-24s %s+0x%llx", probe_functions[i], g->path,
+			(unsigned long long)g->offsets[i]);
+	}
+	if (g->is_go && (kinds & (1u << LS_KIND_GO_HEAP)) && !spawned)
+		rate_on(g, pid, g->rate_vaddr);
+	return 0;
+}
+
+/* /proc/PID/stat says the process is stopped */
+static bool stopped(pid_t pid)
+{
+	char path[64], *text, *p;
+	bool yes;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	text = read_file(path, NULL);
+	p = text ? strrchr(text, ')') : NULL;
+	yes = p && p[1] && (p[2] == 'T' || p[2] == 't');
+	free(text);
+	return yes;
+}
+
+void go_runtime__started(struct go_runtime *g, struct leakscope_bpf *skel, pid_t pid)
+{
+	volatile __u64 *addr = &skel->bss->go_rate_addr;
+	int i;
+
+	if (!g->links[GO_MAIN])
+		return;
+	for (i = 0; i < 300 && !*addr; i++)
+		usleep(10000);
+	/* never stopped by a probe nobody waits for any more */
+	bpf_link__destroy(g->links[GO_MAIN]);
+	g->links[GO_MAIN] = NULL;
+	if (!*addr) {
+		ls_info("go-heap: main.main not reached in 3 s: no Go heap samples");
+		return;
+	}
+	for (i = 0; i < 300 && !stopped(pid); i++)
+		usleep(1000);
+	rate_on(g, pid, *addr);
+	kill(pid, SIGCONT);
+}
+
+void go_runtime__detach(struct go_runtime *g, pid_t pid)
+{
+	int64_t now = 0;
+
+	/* put the old value back unless the program changed it since */
+	if (g->rate_written && mem_access(pid, g->rate_addr, &now, false) == 0 &&
+	    now == GO_MEM_PROFILE_RATE && mem_access(pid, g->rate_addr, &g->rate_old, true) == 0)
+		ls_info("go-heap: runtime.MemProfileRate restored to %lld", (long long)g->rate_old);
+	g->rate_written = false;
+	for (int i = 0; i < GO_PROBE_MAX; i++) {
+		bpf_link__destroy(g->links[i]);
+		g->links[i] = NULL;
+	}
+}
+
+int64_t go_runtime__rate(const struct go_runtime *g)
+{
+	if (!g->is_go)
+		return 0;
+	return g->rate_old ? g->rate_old : GO_MEM_PROFILE_RATE;
+}
+
+/* runtime.g: atomicstatus and waitreason; Go 1.23 added g.syscallbp before them */
+#define G_ATOMICSTATUS 144
+#define G_WAITREASON   176
+
+enum detail go_runtime__classify(int pid, uint64_t gaddr, int minor)
+{
+	uint64_t shift = minor >= 23 ? 8 : 0, status = 0, reason = 0;
+
+	if (pid <= 0 || mem_access(pid, gaddr + G_ATOMICSTATUS + shift, &status, false) ||
+	    mem_access(pid, gaddr + G_WAITREASON + shift, &reason, false))
+		return DETAIL_MAX;
+	switch (status & 0xffffffff & ~0x1000u) { /* without _Gscan */
+	case 1:
+		return DETAIL_GO_RUNNABLE;
+	case 2:
+		return DETAIL_GO_RUNNING;
+	case 3:
+		return DETAIL_GO_SYSCALL;
+	case 4:
+		break;
+	default:
+		return DETAIL_GO_WAITING;
+	}
+	/* runtime.waitReason: the values below are the same from Go 1.18 on */
+	switch (reason & 0xff) {
+	case 2:
+		return DETAIL_GO_IO_WAIT;
+	case 3:
+	case 14:
+		return DETAIL_CHAN_RECEIVE;
+	case 4:
+	case 15:
+		return DETAIL_CHAN_SEND;
+	case 9:
+	case 10:
+		return DETAIL_GO_SELECT;
+	case 19:
+		return DETAIL_GO_SLEEP;
+	default:
+		return DETAIL_GO_WAITING;
+	}
+}
+
+void go_runtime__scale(int64_t *bytes, int64_t *count, int64_t rate)
+{
+	double avg, scale;
+
+	if (*count <= 0 || *bytes <= 0 || rate <= 1)
+		return;
+	avg = (double)*bytes / (double)*count;
+	scale = 1 / (1 - exp(-avg / (double)rate));
+	*count = (int64_t)((double)*count * scale);
+	*bytes = (int64_t)((double)*bytes * scale);
+}

@@ -1,0 +1,85 @@
+# End-to-end: a Go program (tests/fixtures/go/main.go, pure Go 1.19) with
+# goroutine, fd and Go heap leaks at named functions; exact counts, with and
+# without a symbol table, started by leakscope and attached to with -p.
+
+# go_sum FILE KIND FUNC: the summed values of KIND's folded lines whose stack
+# passes through FUNC (it or a goroutine it created, "created by" frames)
+go_sum() {
+	awk -v k="[$2];" -v f=";$3;" 'index($0, k) == 1 && index($0, f) { s += $NF }
+		END { print s + 0 }' "$1"
+}
+
+expect_go_sites() {
+	local f=$1
+	expect_folded "$f" "main.blockedSenders;runtime.newproc" 7
+	expect_folded "$f" "main.rangeOverOpen;runtime.newproc" 4
+	expect_folded "$f" "main.sleepers;runtime.newproc" 2
+	expect_no_match "goroutines that finished are gone" "main.finishers" "$f"
+	expect_eq "files open at main.openFiles" 3 "$(go_sum "$f" fd main.openFiles)"
+	# each unclosed body keeps its client connection and its transport's
+	# read and write goroutines, created by a goroutine leakBodies started
+	expect_eq "sockets of unclosed bodies" 2 "$(go_sum "$f" fd main.leakBodies)"
+	expect_eq "goroutines of unclosed bodies" 4 "$(go_sum "$f" goroutine main.leakBodies)"
+	# The 16 MiB string is one sampled allocation: the runtime samples every
+	# allocation of at least 18x MemProfileRate (the cap of its exponential
+	# sampling distance), and pprof's scaling 1/(1-exp(-16 MiB/512 KiB)) is 1
+	# to 14 digits: exact.
+	expect_folded "$f" "main.retainSubstring;runtime.mallocgc" 16777216
+}
+
+# go_run BINARY: traced from its start
+go_run() {
+	"$LEAKSCOPE" -i 3 --count 1 --folded "$T/f" -- "$1" run 4 >"$T/out" 2>"$T/err"
+	expect_eq "exit code" 0 $?
+	expect_go_sites "$T/f"
+	expect_match "wait reason: chan send" "^goroutine +7 chan send +7 " "$T/out"
+	expect_match "wait reason: chan receive" "^goroutine +4 chan receive +4 " "$T/out"
+	expect_match "wait reason: sleep" "^goroutine +2 sleep +2 " "$T/out"
+	expect_match "go-heap in the summary" "go-heap: [0-9.]+ MiB in" "$T/out"
+	expect_no_match "no C heap in a static Go program" "^heap " "$T/out"
+}
+
+t_go_spawned() {
+	go_run "$FIX/goleaks"
+}
+run_test "go: -- command, exact goroutines, fds, go-heap per function" t_go_spawned
+
+t_go_stripped() {
+	go_run "$FIX/goleaks_stripped"
+	expect_no_match "every frame named from .gopclntab" "goleaks_stripped\+0x" "$T/f"
+}
+run_test "go: stripped (-s -w), the same names from .gopclntab" t_go_stripped
+
+t_go_attached() {
+	"$FIX/goleaks" wait >"$T/fix.out" 2>&1 </dev/null &
+	local fix=$! rc
+	wait_for "$T/fix.out" "^ready"
+	"$LEAKSCOPE" -v -p "$fix" -i 60 --folded "$T/f" >"$T/out" 2>"$T/err" &
+	local ls=$!
+	wait_for "$T/err" "tracing PID $fix"
+	kill -USR1 "$fix"
+	wait_for "$T/fix.out" "^leaked"
+	sleep 0.5
+	kill -INT "$ls"
+	wait "$ls"
+	expect_go_sites "$T/f"
+	expect_match "sampling turned on" "MemProfileRate set from 0 to 524288" "$T/err"
+	expect_match "and restored" "MemProfileRate restored to 0" "$T/err"
+	# the program goes on unharmed: same output, same exit code
+	kill -TERM "$fix"
+	wait "$fix"
+	rc=$?
+	expect_eq "fixture exit code" 3 "$rc"
+	expect_eq "fixture output" "ready leaked 8 done" "$(echo $(cat "$T/fix.out"))"
+}
+run_test "go: -p attach, sampling on and restored, program unharmed" t_go_attached
+
+t_go_kinds() {
+	"$LEAKSCOPE" --kinds goroutine -i 2 --count 1 --folded "$T/f" -- "$FIX/goleaks" run 3 \
+		>"$T/out" 2>&1
+	expect_folded "$T/f" "main.blockedSenders;runtime.newproc" 7
+	expect_no_match "only goroutines" "^\[(fd|go-heap|thread)\]" "$T/f"
+	expect_error "Go kinds of a C program" 2 "not Go" \
+		"$LEAKSCOPE" --kinds goroutine,go-heap -d 1 -- "$FIX/heap_leaks"
+}
+run_test "go: --kinds goroutine; the Go kinds need a Go program" t_go_kinds
