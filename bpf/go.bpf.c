@@ -29,8 +29,8 @@
 #define G_SCHED_SP 56
 #define G_SCHED_BP 104
 /* runtime.special: kind byte; _KindSpecialProfile */
-#define SPECIAL_KIND	       10
-#define KIND_SPECIAL_PROFILE   2
+#define SPECIAL_KIND	     10
+#define KIND_SPECIAL_PROFILE 2
 
 /* Set by userspace: where runtime.MemProfileRate is relative to main.main's
  * entry (the difference holds in a PIE too). */

@@ -34,7 +34,8 @@ static const char usage_text[] =
     "      --folded-value bytes|count   value of each folded line (default bytes)\n"
     "\n"
     "Tracing:\n"
-    "      --kinds LIST        what to trace: heap,fd,thread (default: all)\n"
+    "      --kinds LIST        what to trace: heap,fd,thread,goroutine,go-heap\n"
+    "                          (default: all; goroutine and go-heap in Go programs)\n"
     "      --follow-forks      trace the children the target forks, too\n"
     "      --allocator LIB[:PREFIX]  probe this library (path or name), with an\n"
     "                          optional symbol prefix such as je_\n"
@@ -158,14 +159,17 @@ static int parse_kinds(const char *arg, unsigned int *kinds)
 			if (strlen(kind__name(k)) == n && !strncmp(p, kind__name(k), n))
 				break;
 		if (k == LS_KIND_MAX || n == 0) {
-			ls_error("invalid --kinds '%s' (a list of heap, fd, thread)", arg);
+			ls_error(
+			    "invalid --kinds '%s' (a list of heap, fd, thread, goroutine, go-heap)",
+			    arg);
 			return LS_EXIT_USAGE;
 		}
 		*kinds |= 1u << k;
 		p += n + (p[n] == ',');
 	}
 	if (!*kinds) {
-		ls_error("invalid --kinds '%s' (a list of heap, fd, thread)", arg);
+		ls_error("invalid --kinds '%s' (a list of heap, fd, thread, goroutine, go-heap)",
+			 arg);
 		return LS_EXIT_USAGE;
 	}
 	return 0;

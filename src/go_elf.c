@@ -104,8 +104,7 @@ struct gopclntab *go_elf__pclntab(Elf *e, size_t file_size)
 	t = gopclntab__new(d->d_buf, d->d_size, NULL, 0);
 	if (!t)
 		return NULL;
-	gofunc = find_gofunc(e, file_size, sh.sh_addr, d->d_buf, gopclntab__format(t),
-			     &gofunc_len);
+	gofunc = find_gofunc(e, file_size, sh.sh_addr, d->d_buf, gopclntab__format(t), &gofunc_len);
 	if (!gofunc)
 		return t;
 	gopclntab__free(t);

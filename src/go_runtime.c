@@ -20,12 +20,9 @@
 #include "util.h"
 
 static const char *const probe_functions[GO_PROBE_MAX] = {
-    [GO_NEWPROC1] = "runtime.newproc1",
-    [GO_NEWPROC1_RESULT] = "runtime.newproc.func1",
-    [GO_GOEXIT0] = "runtime.goexit0",
-    [GO_MPROF_MALLOC] = "runtime.mProf_Malloc",
-    [GO_FREE_SPECIAL] = "runtime.freeSpecial",
-    [GO_MAIN] = "main.main",
+    [GO_NEWPROC1] = "runtime.newproc1",	       [GO_NEWPROC1_RESULT] = "runtime.newproc.func1",
+    [GO_GOEXIT0] = "runtime.goexit0",	       [GO_MPROF_MALLOC] = "runtime.mProf_Malloc",
+    [GO_FREE_SPECIAL] = "runtime.freeSpecial", [GO_MAIN] = "main.main",
 };
 
 unsigned int go_runtime__kinds(void)
@@ -43,7 +40,8 @@ int go_runtime__select_kinds(const struct go_runtime *g, unsigned int *kinds)
 		*kinds &= ~(1u << LS_KIND_HEAP); /* no C allocator in a static Go program */
 	if (*kinds)
 		return 0;
-	ls_error("nothing to trace: --kinds %s%s", asked & go_runtime__kinds() ? "goroutine/go-heap" : "heap",
+	ls_error("nothing to trace: --kinds %s%s",
+		 asked & go_runtime__kinds() ? "goroutine/go-heap" : "heap",
 		 g->is_go ? " in a Go program without cgo" : " in a program that is not Go");
 	return LS_EXIT_USAGE;
 }
@@ -81,7 +79,8 @@ static uint64_t after_call(const struct go_binary *b, const char *caller, uint64
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) == CS_ERR_OK) {
 		n = cs_disasm(cs, code, len, vaddr, 0, &insn);
 		for (size_t i = 0; i + 1 < n && !found; i++)
-			if (insn[i].id == X86_INS_CALL && strtoull(insn[i].op_str, NULL, 0) == callee)
+			if (insn[i].id == X86_INS_CALL &&
+			    strtoull(insn[i].op_str, NULL, 0) == callee)
 				found = insn[i + 1].address;
 		cs_free(insn, n);
 		cs_close(&cs);
@@ -114,13 +113,16 @@ static uint64_t find_rate(const struct go_binary *b)
 			size_t j = i + 1;
 			char want[64];
 
-			if (strcmp(insn[i].mnemonic, "mov") || !rip || strchr(insn[i].op_str, ',') > rip)
+			if (strcmp(insn[i].mnemonic, "mov") || !rip ||
+			    strchr(insn[i].op_str, ',') > rip)
 				continue;
 			while (j < n && !strcmp(insn[j].mnemonic, "nop"))
 				j++;
 			snprintf(want, sizeof(want), "%.*s, 1",
-				 (int)(strchr(insn[i].op_str, ',') - insn[i].op_str), insn[i].op_str);
-			if (j < n && !strcmp(insn[j].mnemonic, "cmp") && !strcmp(insn[j].op_str, want))
+				 (int)(strchr(insn[i].op_str, ',') - insn[i].op_str),
+				 insn[i].op_str);
+			if (j < n && !strcmp(insn[j].mnemonic, "cmp") &&
+			    !strcmp(insn[j].op_str, want))
 				found = insn[i].address + insn[i].size +
 					strtoull(rip + strlen("qword ptr [rip + "), NULL, 0);
 		}
@@ -158,8 +160,9 @@ void go_runtime__open(struct go_runtime *g, const struct target *t)
 	for (int i = 0; i < GO_PROBE_MAX; i++)
 		go_binary__function(b, probe_functions[i], &vaddr[i], &size);
 	vaddr[GO_NEWPROC1_RESULT] =
-	    vaddr[GO_NEWPROC1] ? after_call(b, probe_functions[GO_NEWPROC1_RESULT], vaddr[GO_NEWPROC1])
-			       : 0;
+	    vaddr[GO_NEWPROC1]
+		? after_call(b, probe_functions[GO_NEWPROC1_RESULT], vaddr[GO_NEWPROC1])
+		: 0;
 	for (int i = 0; i < GO_PROBE_MAX; i++)
 		if (vaddr[i] && go_binary__offset(b, vaddr[i], &g->offsets[i]))
 			g->offsets[i] = 0;
@@ -254,8 +257,8 @@ int go_runtime__attach(struct go_runtime *g, struct leakscope_bpf *skel, pid_t p
 		}
 		g->links[i] = bpf_program__attach_uprobe(prog, false, pid, g->path, g->offsets[i]);
 		if (!g->links[i]) {
-			ls_error("cannot attach uprobe to %s in %s: %s", probe_functions[i], g->path,
-				 strerror(errno));
+			ls_error("cannot attach uprobe to %s in %s: %s", probe_functions[i],
+				 g->path, strerror(errno));
 			return errno == ESRCH ? LS_EXIT_NO_TARGET : LS_EXIT_KERNEL;
 		}
 		ls_info("probe %-24s %s+0x%llx", probe_functions[i], g->path,

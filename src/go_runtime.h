@@ -35,9 +35,9 @@ struct go_runtime {
 	bool is_go;
 	char path[4096]; /* the executable, as seen from here */
 	char version[32];
-	int minor;	 /* 19 for go1.19.x */
-	bool stripped;	 /* names come from .gopclntab */
-	bool has_interp; /* dynamically linked (cgo): libc's malloc exists */
+	int minor;			/* 19 for go1.19.x */
+	bool stripped;			/* names come from .gopclntab */
+	bool has_interp;		/* dynamically linked (cgo): libc's malloc exists */
 	uint64_t offsets[GO_PROBE_MAX]; /* file offsets, 0 = not found */
 	uint64_t rate_vaddr;		/* runtime.MemProfileRate, 0 = not found */
 	int64_t rate_main_delta;	/* rate_vaddr - main.main */

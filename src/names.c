@@ -4,10 +4,8 @@
 const char *kind__name(enum ls_kind kind)
 {
 	static const char *const names[LS_KIND_MAX] = {
-	    [LS_KIND_HEAP] = "heap",
-	    [LS_KIND_FD] = "fd",
-	    [LS_KIND_THREAD] = "thread",
-	    [LS_KIND_GOROUTINE] = "goroutine",
+	    [LS_KIND_HEAP] = "heap",	   [LS_KIND_FD] = "fd",
+	    [LS_KIND_THREAD] = "thread",   [LS_KIND_GOROUTINE] = "goroutine",
 	    [LS_KIND_GO_HEAP] = "go-heap",
 	};
 

@@ -47,7 +47,7 @@ int report_folded__write(const char *path, const struct report *r, enum folded_v
 		 * other kinds only have counts */
 		fprintf(out, " %" PRId64 "\n",
 			value == FOLDED_BYTES && kind__has_bytes(e->row.site.kind) ? e->row.bytes
-										  : e->row.count);
+										   : e->row.count);
 	}
 	if (ferror(out) | fclose(out) || rename(tmp, path)) {
 		int err = -errno;

@@ -24,7 +24,7 @@ struct session {
 	struct leakscope_bpf *skel;
 	const struct probe_plan *plan; /* attached again to each followed child */
 	struct probe_links *links;
-	const struct go_runtime *go; /* the target's Go runtime, if it is Go */
+	const struct go_runtime *go;	   /* the target's Go runtime, if it is Go */
 	const volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM */
 
 	struct report_process *procs; /* procs[0] is the target */
