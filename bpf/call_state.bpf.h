@@ -23,7 +23,9 @@
  * entry of the calls (the address of their return address). */
 struct call_state {
 	__u64 boundary_sp;  /* outermost probed call in progress, 0 = none */
-	__u64 stack_id;	    /* its caller's stack */
+	__u64 stack_id;	    /* its caller's stack, 0 = not walked yet */
+	__u64 boundary_ip;  /* the return address at its entry, and rbp there: */
+	__u64 boundary_fp;  /* the stack is walked from them when first needed */
 	__u64 alloc_sp;	    /* allocating call whose result is awaited, 0 = none */
 	__u64 size;	    /* its requested size */
 	__u64 old_ptr;	    /* realloc: the block being resized */
@@ -97,7 +99,7 @@ static __always_inline void forget_abandoned_calls(struct call_state *cs, __u64 
 }
 
 /* Entry of any probed API: returns the thread's state, with the boundary
- * stack captured if this is the outermost call. */
+ * noted if this is the outermost call (its stack: boundary_stack_id()). */
 static __always_inline struct call_state *enter(struct pt_regs *ctx, __u64 sp)
 {
 	struct call_state *cs = call_state(1);
@@ -108,9 +110,37 @@ static __always_inline struct call_state *enter(struct pt_regs *ctx, __u64 sp)
 	if (!cs->boundary_sp) {
 		cs->boundary_sp = sp;
 		cs->boundary_api = bpf_get_attach_cookie(ctx) & COOKIE_API_MASK;
-		cs->stack_id = capture_user_stack(LS_KIND_HEAP, sp, PT_REGS_FP(ctx));
+		/* Only the return address is read now: a uretprobe replaces
+		 * it once this program is done. */
+		cs->stack_id = 0;
+		cs->boundary_fp = PT_REGS_FP(ctx);
+		if (bpf_probe_read_user(&cs->boundary_ip, sizeof(cs->boundary_ip), (void *)sp))
+			cs->boundary_ip = 0;
 	}
 	return cs;
+}
+
+/*
+ * The boundary call's stack, walked the first time something needs it: with
+ * --sample most allocations never do. While the call runs, the frames above
+ * its entry are as they were when it began.
+ */
+static __always_inline __u64 boundary_stack_id(struct call_state *cs)
+{
+	struct ls_stack *st;
+
+	if (cs->stack_id)
+		return cs->stack_id;
+	if (!cs->boundary_ip) {
+		count(LS_KIND_HEAP, CNT_STACKS_EMPTY);
+		return 0;
+	}
+	st = stack_scratch_buf();
+	if (!st)
+		return 0;
+	cs->stack_id =
+	    store_stack(LS_KIND_HEAP, st, cs->boundary_ip, cs->boundary_sp, cs->boundary_fp);
+	return cs->stack_id;
 }
 
 /*
@@ -126,7 +156,7 @@ static __always_inline __u64 boundary_stack(__u64 user_sp, __u32 *api)
 	if (!cs || !cs->boundary_sp || user_sp > cs->boundary_sp)
 		return 0;
 	*api = cs->boundary_api;
-	return cs->stack_id;
+	return boundary_stack_id(cs);
 }
 
 #endif /* CALL_STATE_BPF_H */

@@ -160,7 +160,6 @@ static __always_inline __u64 store_stack_parent(enum ls_kind kind, struct ls_sta
 						__u64 first_ip, __u64 low_sp, __u64 fp,
 						__u64 parent)
 {
-
 	struct frame_record {
 		__u64 next_fp;
 		__u64 ret;
@@ -194,7 +193,10 @@ static __always_inline __u64 store_stack_parent(enum ls_kind kind, struct ls_sta
 		st->ips[n & (MAX_STACK_DEPTH - 1)] = 0; /* readers stop here */
 	if (!h)
 		h = 1; /* 0 means "lost" */
-	if (bpf_map_update_elem(&stacks, &h, st, BPF_NOEXIST) == -E2BIG) {
+	/* Looked up first: a stack is mostly stored already, and a lookup
+	 * takes no lock. */
+	if (!bpf_map_lookup_elem(&stacks, &h) &&
+	    bpf_map_update_elem(&stacks, &h, st, BPF_NOEXIST) == -E2BIG) {
 		count(kind, CNT_STACKS_FULL);
 		return 0;
 	}
@@ -275,14 +277,14 @@ static __always_inline struct ls_totals *totals_for(struct ls_totals_key *key)
 	return t;
 }
 
-static __always_inline void totals_sub(const struct ls_totals_key *key, __u64 bytes)
+static __always_inline void totals_sub(const struct ls_totals_key *key, __u64 bytes, __u64 n)
 {
 	struct ls_totals *t = bpf_map_lookup_elem(&totals, key);
 
 	if (!t)
 		return;
 	__sync_fetch_and_sub(&t->bytes, bytes);
-	__sync_fetch_and_sub(&t->count, 1);
+	__sync_fetch_and_sub(&t->count, n);
 }
 
 static __always_inline __u32 current_tgid(void)
@@ -311,16 +313,17 @@ static __always_inline void object_release(void *objects, enum ls_kind kind, __u
 	 * counts once. */
 	if (bpf_map_delete_elem(objects, &key))
 		return;
-	totals_sub(&obj.where, obj.size);
+	totals_sub(&obj.where, obj.size, obj.count);
 	count(kind, CNT_RELEASED);
 }
 
-/* An object is acquired at `site`, now. */
-static __always_inline void object_acquire(void *objects, __u64 id, __u64 size,
-					   const struct ls_site *site)
+/* An object is acquired at `site`, now, standing for `n` objects of `size`
+ * bytes in all (n > 1: a sample, see heap.bpf.c). */
+static __always_inline void object_acquire_n(void *objects, __u64 id, __u64 size, __u64 n,
+					     const struct ls_site *site)
 {
 	struct ls_object_key key = {.id = id, .tgid = site->tgid, .kind = site->kind};
-	struct ls_object obj = {.where.site = *site, .size = size};
+	struct ls_object obj = {.where.site = *site, .size = size, .count = n};
 	struct ls_totals *t;
 	long err;
 
@@ -339,8 +342,14 @@ static __always_inline void object_acquire(void *objects, __u64 id, __u64 size,
 		return;
 	}
 	__sync_fetch_and_add(&t->bytes, size);
-	__sync_fetch_and_add(&t->count, 1);
+	__sync_fetch_and_add(&t->count, n);
 	count(site->kind, CNT_ACQUIRED);
+}
+
+static __always_inline void object_acquire(void *objects, __u64 id, __u64 size,
+					   const struct ls_site *site)
+{
+	object_acquire_n(objects, id, size, 1, site);
 }
 
 #endif /* COMMON_BPF_H */

@@ -13,6 +13,8 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by userspace before load: only blocks in [min_size, max_size]. */
 const volatile __u64 min_size = 0;
 const volatile __u64 max_size = ~0ULL;
+/* --sample: mean bytes between recorded blocks, 0 = record every block */
+const volatile __u64 sample_bytes = 0;
 
 static __always_inline void alloc_enter(struct pt_regs *ctx, __u64 size, __u64 old_ptr,
 					__u64 out_ptr)
@@ -38,18 +40,50 @@ static __always_inline void release(__u64 addr)
 	object_release(&objects, LS_KIND_HEAP, current_tgid(), addr);
 }
 
+/* A number in [0, n), n <= 2^32. */
+static __always_inline __u64 random_below(__u64 n)
+{
+	return ((__u64)bpf_get_prandom_u32() * n) >> 32;
+}
+
+/*
+ * Size-weighted sampling, as tcmalloc's and Go's MemProfileRate: a block of
+ * sample_bytes or more is always recorded, a smaller one with probability
+ * size / sample_bytes. A recorded small block then stands for sample_bytes
+ * bytes in sample_bytes / size blocks (rounded at random, so the expected
+ * count is exact), which makes every total an unbiased estimate.
+ */
+static __always_inline bool sampled(__u64 size, __u64 *bytes, __u64 *n)
+{
+	*bytes = size;
+	*n = 1;
+	if (!sample_bytes || size >= sample_bytes)
+		return true;
+	if (random_below(sample_bytes) >= size) /* malloc(0) never: it holds nothing */
+		return false;
+	*bytes = sample_bytes;
+	*n = sample_bytes / size + (random_below(size) < sample_bytes % size);
+	return true;
+}
+
 static __always_inline void record(__u64 addr, __u64 size, struct call_state *cs)
 {
 	struct ls_site site = {
-	    .stack_id = cs->stack_id,
 	    .tgid = current_tgid(),
 	    .kind = LS_KIND_HEAP,
 	    .api = cs->boundary_api,
 	};
+	__u64 bytes, n;
 
 	if (size < min_size || size > max_size)
 		return;
-	object_acquire(&objects, addr, size, &site);
+	if (!sampled(size, &bytes, &n)) {
+		count(LS_KIND_HEAP, CNT_UNSAMPLED);
+		return;
+	}
+	/* walked only now: an allocation passed over costs no stack */
+	site.stack_id = boundary_stack_id(cs);
+	object_acquire_n(&objects, addr, bytes, n, &site);
 }
 
 static __always_inline void finish_alloc(struct call_state *cs, __u64 ret)

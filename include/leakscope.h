@@ -115,6 +115,7 @@ enum ls_counter {
 	CNT_STACKS_TRUNCATED, /* stacks cut at MAX_STACK_DEPTH */
 	CNT_STATE_FULL,	      /* per-thread state unavailable */
 	CNT_NESTED,	      /* inner allocator calls folded into their caller */
+	CNT_UNSAMPLED,	      /* --sample: acquisitions passed over */
 	CNT_MAX,
 };
 
@@ -147,7 +148,8 @@ struct ls_object_key {
 
 struct ls_object {
 	struct ls_totals_key where; /* the totals entry this object is counted in */
-	__u64 size;		    /* heap: bytes; others: 0 */
+	__u64 size;		    /* heap: bytes; others: 0 (estimated with --sample) */
+	__u64 count;		    /* objects it stands for: 1, more with --sample */
 };
 
 struct ls_stack {
@@ -171,6 +173,6 @@ _Static_assert(sizeof(struct ls_site) == 16, "ls_site layout");
 _Static_assert(sizeof(struct ls_totals_key) == 24, "ls_totals_key layout");
 _Static_assert(sizeof(struct ls_totals) == 16, "ls_totals layout");
 _Static_assert(sizeof(struct ls_object_key) == 16, "ls_object_key layout");
-_Static_assert(sizeof(struct ls_object) == 32, "ls_object layout");
+_Static_assert(sizeof(struct ls_object) == 40, "ls_object layout");
 
 #endif /* LEAKSCOPE_H */

@@ -143,6 +143,7 @@ static int open_and_load(const struct options *opt, struct leakscope_bpf **out)
 		return LS_EXIT_FAILURE;
 	}
 	skel->rodata->min_size = opt->min_size;
+	skel->rodata->sample_bytes = opt->sample;
 	skel->rodata->max_size = opt->max_size;
 	bpf_map__set_max_entries(skel->maps.objects, opt->max_objects);
 	bpf_map__set_max_entries(skel->maps.stacks, opt->max_stacks);
@@ -219,8 +220,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	rc = probes__attach(session.skel, &plan, target.pid, &links);
 	if (!rc)
-		rc =
-		    go_runtime__attach(&go_rt, session.skel, target.pid, opt.kinds, target.spawned);
+		rc = go_runtime__attach(&go_rt, session.skel, target.pid, opt.kinds, target.spawned);
 	if (rc)
 		goto cleanup;
 	if (target__wait_exit(&target, 0) && !target.spawned) {

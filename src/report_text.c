@@ -86,10 +86,13 @@ static void print_stack(FILE *out, const struct report_entry *e, bool full)
 	fputc('\n', out);
 }
 
-static void print_counters(FILE *out, const struct report *r, enum ls_kind kind)
+static void print_counters(FILE *out, const struct report *r, enum ls_kind kind,
+			   const struct options *opt)
 {
 	const uint64_t *c = r->kind[kind].counters;
 	const struct kind_words *w = &words[kind];
+	/* With --sample most frees are of blocks passed over: not unknown. */
+	bool sampling = kind == LS_KIND_HEAP && opt->sample;
 	uint64_t attempts = c[CNT_ACQUIRED] + c[CNT_OBJECTS_FULL] + c[CNT_TOTALS_FULL];
 	uint64_t dropped = c[CNT_OBJECTS_FULL] + c[CNT_TOTALS_FULL];
 	uint64_t lost = c[CNT_STACKS_FULL] + c[CNT_STACKS_EMPTY];
@@ -97,8 +100,10 @@ static void print_counters(FILE *out, const struct report *r, enum ls_kind kind)
 	fprintf(out,
 		"counters %s: %" PRIu64 " %s, %" PRIu64 " %s, %" PRIu64 " %s%s, %" PRIu64
 		" dropped",
-		kind__name(kind), c[CNT_ACQUIRED], w->acquired, c[CNT_RELEASED], w->released,
-		c[CNT_UNKNOWN_RELEASES], w->unknown,
+		kind__name(kind), c[CNT_ACQUIRED], sampling ? "allocations sampled" : w->acquired,
+		c[CNT_RELEASED], sampling ? "frees of sampled blocks" : w->released,
+		c[CNT_UNKNOWN_RELEASES],
+		sampling ? "frees of blocks not sampled or allocated before tracing" : w->unknown,
 		kind == LS_KIND_HEAP && r->size_filtered ? " (incl. blocks outside the size filter)"
 							 : "",
 		dropped);
@@ -116,6 +121,8 @@ static void print_counters(FILE *out, const struct report *r, enum ls_kind kind)
 			MAX_STACK_DEPTH);
 	if (c[CNT_STATE_FULL])
 		fprintf(out, ", %" PRIu64 " calls without thread state", c[CNT_STATE_FULL]);
+	if (sampling)
+		fprintf(out, ", %" PRIu64 " allocations not sampled", c[CNT_UNSAMPLED]);
 	fputc('\n', out);
 	if (ls_verbose && kind == LS_KIND_HEAP)
 		fprintf(out,
@@ -155,6 +162,8 @@ static void print_summary(FILE *out, const struct report *r, const struct option
 			ks->stacks, ks->stacks == 1 ? "" : "s");
 		if (k == LS_KIND_FD && untracked_fds(r) > 0)
 			fprintf(out, " (+%d open before tracing)", untracked_fds(r));
+		if (k == LS_KIND_HEAP && opt->sample)
+			fprintf(out, " (estimated: --sample %" PRIu64 ")", opt->sample);
 		sep = "; ";
 	}
 	if (opt->min_age > 0)
@@ -216,7 +225,7 @@ void report_text__print(FILE *out, const struct report *r, const struct options 
 				kind__name(k));
 	for (k = 0; k < LS_KIND_MAX; k++)
 		if (r->kinds & (1u << k))
-			print_counters(out, r, k);
+			print_counters(out, r, k, opt);
 	fputc('\n', out);
 	fflush(out);
 }
