@@ -220,7 +220,8 @@ int main(int argc, char **argv)
 		goto cleanup;
 	rc = probes__attach(session.skel, &plan, target.pid, &links);
 	if (!rc)
-		rc = go_runtime__attach(&go_rt, session.skel, target.pid, opt.kinds, target.spawned);
+		rc =
+		    go_runtime__attach(&go_rt, session.skel, target.pid, opt.kinds, target.spawned);
 	if (rc)
 		goto cleanup;
 	if (target__wait_exit(&target, 0) && !target.spawned) {
