@@ -30,17 +30,19 @@ OBJS	 := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
 LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 
 # Unit tests: each links the modules it tests, never the BPF skeleton.
-UNIT_TESTS := symbolize aggregate cli report placement
+UNIT_TESTS := symbolize aggregate cli report placement gopclntab
 UNIT_BINS  := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
-UNIT_MODS_symbolize := proc_maps elf_file elf_symtab symbolizer util
+UNIT_MODS_symbolize := proc_maps elf_file elf_symtab go_elf gopclntab symbolizer util
+UNIT_MODS_gopclntab := elf_file elf_symtab go_elf gopclntab util
 UNIT_MODS_aggregate := aggregate util
 UNIT_MODS_cli	    := cli names util
 UNIT_MODS_report    := report_text report_folded aggregate details names util
 UNIT_MODS_placement := placement
 
-FUZZERS	:= proc_maps elf cli
+FUZZERS	:= proc_maps elf cli gopclntab
 FUZZ_MODS_proc_maps := proc_maps util
-FUZZ_MODS_elf	    := elf_file elf_symtab util
+FUZZ_MODS_elf	    := elf_file elf_symtab go_elf gopclntab util
+FUZZ_MODS_gopclntab := gopclntab
 FUZZ_MODS_cli	    := cli names util
 FUZZ_SECONDS ?= 20
 
@@ -90,7 +92,7 @@ $(BUILD)/unit/fixtures/.built: tests/unit/build_fixtures.sh tests/unit/fixtures/
 	sh tests/unit/build_fixtures.sh $(@D)
 	touch $@
 
-unit: $(UNIT_BINS) $(BUILD)/unit/fixtures/.built
+unit: $(UNIT_BINS) $(BUILD)/unit/fixtures/.built fixtures
 
 fixtures:
 	$(MAKE) -s -C tests/fixtures BUILD=$(abspath $(BUILD))/fixtures

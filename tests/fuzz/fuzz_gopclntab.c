@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer target: any bytes as a .gopclntab section (and as the gofunc
+ * data its inline trees are read from), then lookups at pcs around every
+ * function, frames with inlined calls, and a search by name.
+ *
+ *   make fuzz FUZZERS=gopclntab
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gopclntab.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct gopclntab *t = gopclntab__new(data, size, data, size);
+	struct go_frame frames[8];
+	uint64_t entry, len, off, base;
+
+	if (!t)
+		return 0;
+	base = gopclntab__text_start(t);
+	for (uint64_t pc = base; pc < base + 4096; pc += 61) {
+		gopclntab__lookup(t, pc, &off);
+		gopclntab__frames(t, pc, frames, 8);
+	}
+	if (gopclntab__find(t, "main.main", &entry, &len) == 0)
+		gopclntab__frames(t, entry + len / 2, frames, 8);
+	gopclntab__free(t);
+	return 0;
+}
