@@ -4,8 +4,8 @@
  * .eh_frame/.debug_frame, src/unwinder.c loads them) and BPF
  * (bpf/unwind.bpf.h walks user stacks with them).
  *
- * All tables live in one array map of rows; each process has a sorted list of
- * its executable mappings, each pointing at its file's rows.
+ * All tables live in one array map of rows; a map keyed by file (device,
+ * inode) says where each file's rows are.
  */
 #ifndef LEAKSCOPE_UNWIND_H
 #define LEAKSCOPE_UNWIND_H
@@ -13,9 +13,6 @@
 #ifndef __VMLINUX_H__
 #include <linux/types.h>
 #endif
-
-/* Executable file mappings of one process that get tables. */
-#define UNWIND_MAX_MAPPINGS 256
 
 /* --unwind */
 enum ls_unwind_mode {
@@ -45,21 +42,31 @@ struct ls_unwind_row {
 	__u16 cfa_off;
 };
 
-struct ls_unwind_mapping {
-	__u64 start, end; /* [start, end) of the mapping */
-	__u64 bias;	  /* a pc's row is the last one with row.pc <= pc - bias */
-	__u32 first_row;  /* its file's table in the rows map ... */
-	__u32 nrows;	  /* ... and its size; 0: walk by frame pointers */
+/* Key of the per-file map: the mapped file as the kernel knows it (the
+ * device and inode /proc/PID/maps shows), so a process is covered from its
+ * first instruction, whatever address its files are mapped at. */
+struct ls_unwind_file_key {
+	__u64 ino;
+	__u32 dev; /* kernel encoding: major << 20 | minor */
+	__u32 pad;
 };
 
-/* Value of the per-process map (key: tgid): mappings sorted by start. */
-struct ls_unwind_proc {
-	__u32 count;
-	__u32 pad;
-	struct ls_unwind_mapping maps[UNWIND_MAX_MAPPINGS];
+struct ls_unwind_file {
+	__u32 first_row; /* its table in the rows map ... */
+	__u32 nrows;	 /* ... and its size; 0: walk by frame pointers */
+	/* row pc = pc - vm_start + vm_pgoff * 4096 + delta, for a pc in a
+	 * mapping of the file starting at vm_start, file page vm_pgoff */
+	__s64 delta;
+};
+
+/* The one entry of the unwind_config map, set before tracing starts. */
+struct ls_unwind_config {
+	__u32 tables; /* 0: frame pointers only (--unwind fp) */
+	__u32 depth;  /* frames per stack, at most MAX_STACK_DEPTH */
 };
 
 _Static_assert(sizeof(struct ls_unwind_row) == 8, "ls_unwind_row layout");
-_Static_assert(sizeof(struct ls_unwind_mapping) == 32, "ls_unwind_mapping layout");
+_Static_assert(sizeof(struct ls_unwind_file_key) == 16, "ls_unwind_file_key layout");
+_Static_assert(sizeof(struct ls_unwind_file) == 16, "ls_unwind_file layout");
 
 #endif /* LEAKSCOPE_UNWIND_H */
