@@ -30,7 +30,7 @@ OBJS	 := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
 LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 
 # Unit tests: each links the modules it tests, never the BPF skeleton.
-UNIT_TESTS := symbolize aggregate cli report placement gopclntab
+UNIT_TESTS := symbolize aggregate cli report placement cfi gopclntab
 UNIT_BINS  := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 UNIT_MODS_symbolize := proc_maps elf_file elf_symtab go_elf gopclntab symbolizer util
 UNIT_MODS_gopclntab := elf_file elf_symtab go_elf gopclntab util
@@ -38,12 +38,14 @@ UNIT_MODS_aggregate := aggregate util
 UNIT_MODS_cli	    := cli names util
 UNIT_MODS_report    := report_text report_folded aggregate details names util
 UNIT_MODS_placement := placement
+UNIT_MODS_cfi	    := cfi unwind_table elf_file
 
-FUZZERS	:= proc_maps elf cli gopclntab
+FUZZERS	:= proc_maps elf cli cfi gopclntab
 FUZZ_MODS_proc_maps := proc_maps util
 FUZZ_MODS_elf	    := elf_file elf_symtab go_elf gopclntab util
 FUZZ_MODS_gopclntab := gopclntab
 FUZZ_MODS_cli	    := cli names util
+FUZZ_MODS_cfi	    := cfi unwind_table elf_file
 FUZZ_SECONDS ?= 20
 
 .DELETE_ON_ERROR:
@@ -88,7 +90,8 @@ $(BUILD)/unit/test_%: tests/unit/test_%.c tests/unit/check.h $$(addprefix src/,$
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $< $(addprefix src/,$(addsuffix .c,$(UNIT_MODS_$*))) -o $@ $(LDFLAGS) -lelf -lz -lcapstone -lstdc++
 
-$(BUILD)/unit/fixtures/.built: tests/unit/build_fixtures.sh tests/unit/fixtures/syms.c
+$(BUILD)/unit/fixtures/.built: tests/unit/build_fixtures.sh tests/unit/fixtures/syms.c \
+		tests/unit/fixtures/cfi.cc
 	sh tests/unit/build_fixtures.sh $(@D)
 	touch $@
 

@@ -151,41 +151,25 @@ static __always_inline int append_parent(struct ls_stack *st, int n, __u64 *h, _
 	return n;
 }
 
+#include "unwind.bpf.h"
+
 /*
- * Completes `st` from its first frame `first_ip` by walking frame records from
- * `fp` (each above `low_sp`), then the frames of stored stack `parent` (0:
+ * Completes `st` (the scratch buffer) from its first frame `first_ip` by
+ * walking the stack above `low_sp` with the unwind tables (--unwind) or the
+ * frame records from `fp`, then the frames of stored stack `parent` (0:
  * none), stores it and returns its id, 0 when lost.
  */
 static __always_inline __u64 store_stack_parent(enum ls_kind kind, struct ls_stack *st,
 						__u64 first_ip, __u64 low_sp, __u64 fp,
 						__u64 parent)
 {
-	struct frame_record {
-		__u64 next_fp;
-		__u64 ret;
-	} rec;
 	__u64 h = hash_mix(0xcbf29ce484222325ULL, first_ip);
-	int n = 1, i;
+	int n;
 
 	st->ips[0] = first_ip;
-	for (i = 1; i < MAX_STACK_DEPTH; i++) {
-		/* A frame record lives above the current stack pointer, 8-aligned,
-		 * and each one is further up the stack than the last. */
-		if (fp < low_sp || (fp & 7))
-			break;
-		if (bpf_probe_read_user(&rec, sizeof(rec), (void *)fp))
-			break;
-		/* Code without frame pointers leaves other data in rbp: stop at
-		 * anything that cannot be a user-space return address. */
-		if (!rec.ret || rec.ret > MAX_USER_ADDR)
-			break;
-		st->ips[i] = rec.ret;
-		h = hash_mix(h, rec.ret);
-		n++;
-		if (rec.next_fp <= fp)
-			break;
-		fp = rec.next_fp;
-	}
+	/* the frame of first_ip has sp low_sp + 8 (its return address's slot
+	 * is at low_sp at a function entry) */
+	n = unwind_walk(kind, first_ip, low_sp + 8, fp, &h);
 	n = append_parent(st, n, &h, parent);
 	if (n == MAX_STACK_DEPTH)
 		count(kind, CNT_STACKS_TRUNCATED);
@@ -251,7 +235,8 @@ static __always_inline __u64 capture_regs_stack(enum ls_kind kind, struct pt_reg
 		return 0;
 	}
 	/* in a goroutine: continued by the stack that created it */
-	return store_stack_parent(kind, st, regs->ip, regs->sp, regs->bp,
+	/* the interrupted frame's sp is regs->sp: one slot above low_sp */
+	return store_stack_parent(kind, st, regs->ip, regs->sp - 8, regs->bp,
 				  goroutine_creator(regs->r14));
 }
 

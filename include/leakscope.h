@@ -116,6 +116,8 @@ enum ls_counter {
 	CNT_STATE_FULL,	      /* per-thread state unavailable */
 	CNT_NESTED,	      /* inner allocator calls folded into their caller */
 	CNT_UNSAMPLED,	      /* --sample: acquisitions passed over */
+	CNT_STACKS_COMPLETE,  /* stacks walked to the thread's first frame */
+	CNT_STACKS_CUT,	      /* stacks cut short: no rule, no frame pointer, bad read */
 	CNT_MAX,
 };
 

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "names.h"
+#include "unwind.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -47,6 +48,11 @@ static const char usage_text[] =
     "                          (default: every block, exact)\n"
     "      --probe-at-entry    probe at function entries, not at the cheapest\n"
     "                          instruction after them\n"
+    "      --unwind fp|dwarf|auto  walk stacks by frame pointers, by .eh_frame\n"
+    "                          tables, or by tables for the files built without\n"
+    "                          frame pointers (default auto)\n"
+    "      --unwind-depth N    frames per stack (default and most 64)\n"
+    "      --unwind-rows N     unwind table rows for all files (default 1048576)\n"
     "  -v, --verbose           print what is attached where, and all counters\n"
     "  -h, --help              this text\n";
 
@@ -67,6 +73,9 @@ enum {
 	OPT_PROBE_AT_ENTRY,
 	OPT_KINDS,
 	OPT_FOLLOW_FORKS,
+	OPT_UNWIND,
+	OPT_UNWIND_DEPTH,
+	OPT_UNWIND_ROWS,
 };
 
 static const struct option long_options[] = {
@@ -89,6 +98,9 @@ static const struct option long_options[] = {
     {"probe-at-entry", no_argument, NULL, OPT_PROBE_AT_ENTRY},
     {"kinds", required_argument, NULL, OPT_KINDS},
     {"follow-forks", no_argument, NULL, OPT_FOLLOW_FORKS},
+    {"unwind", required_argument, NULL, OPT_UNWIND},
+    {"unwind-depth", required_argument, NULL, OPT_UNWIND_DEPTH},
+    {"unwind-rows", required_argument, NULL, OPT_UNWIND_ROWS},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -143,6 +155,9 @@ static void set_defaults(struct options *opt)
 	opt->max_stacks = 16384;
 	opt->max_sites = 65536;
 	opt->kinds = (1u << LS_KIND_MAX) - 1;
+	opt->unwind = LS_UNWIND_AUTO;
+	opt->unwind_depth = MAX_STACK_DEPTH;
+	opt->unwind_rows = 1 << 20;
 }
 
 /* "heap,fd,thread" -> bits of enum ls_kind */
@@ -258,6 +273,24 @@ static int parse_one(int c, const char *arg, struct options *opt)
 		break;
 	case OPT_PROBE_AT_ENTRY:
 		opt->probe_at_entry = true;
+		break;
+	case OPT_UNWIND:
+		if (!strcmp(arg, "fp"))
+			opt->unwind = LS_UNWIND_FP;
+		else if (!strcmp(arg, "dwarf"))
+			opt->unwind = LS_UNWIND_DWARF;
+		else if (!strcmp(arg, "auto"))
+			opt->unwind = LS_UNWIND_AUTO;
+		else
+			return bad_number("--unwind (fp, dwarf or auto)", arg);
+		break;
+	case OPT_UNWIND_DEPTH:
+		err = parse_u64("--unwind-depth", arg, 1, MAX_STACK_DEPTH, &v);
+		opt->unwind_depth = v;
+		break;
+	case OPT_UNWIND_ROWS:
+		err = parse_u64("--unwind-rows", arg, 1, 1 << 26, &v);
+		opt->unwind_rows = v;
 		break;
 	case 'v':
 		ls_verbose++;

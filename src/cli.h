@@ -29,6 +29,9 @@ struct options {
 	unsigned int kinds;    /* --kinds: bit (1 << enum ls_kind) */
 	bool follow_forks;
 	uint32_t max_objects, max_stacks, max_sites;
+	int unwind;	       /* --unwind: enum ls_unwind_mode */
+	uint32_t unwind_depth; /* --unwind-depth: frames per stack */
+	uint32_t unwind_rows;  /* --unwind-rows: rows of all unwind tables */
 };
 
 /*

@@ -22,6 +22,7 @@
 #include "probes.h"
 #include "session.h"
 #include "target.h"
+#include "unwinder.h"
 #include "util.h"
 
 static volatile sig_atomic_t stop_signal;
@@ -149,6 +150,7 @@ static int open_and_load(const struct options *opt, struct leakscope_bpf **out)
 	bpf_map__set_max_entries(skel->maps.stacks, opt->max_stacks);
 	bpf_map__set_max_entries(skel->maps.totals, opt->max_sites);
 	configure_kinds(skel, opt);
+	bpf_map__set_max_entries(skel->maps.unwind_rows, opt->unwind_rows);
 	go_runtime__configure(&go_rt, skel, opt->kinds, !opt->pid);
 	*out = skel;
 	err = leakscope_bpf__load(skel);
@@ -161,6 +163,35 @@ static int open_and_load(const struct options *opt, struct leakscope_bpf **out)
 
 /* The tracepoint programs see every process: tell them which to trace,
  * then attach them. */
+/*
+ * --unwind: the BPF walk's settings, and the tables of the files the target
+ * maps. A command is not running yet: its executable and the libraries
+ * probed in it get theirs now, the rest at the first look at its maps.
+ */
+static int start_unwinder(struct session *s, const struct options *opt, const struct target *t,
+			  const struct probe_plan *plan)
+{
+	struct ls_unwind_config cfg = {opt->unwind != LS_UNWIND_FP, opt->unwind_depth};
+	__u32 zero = 0;
+
+	if (bpf_map__update_elem(s->skel->maps.unwind_config, &zero, sizeof(zero), &cfg,
+				 sizeof(cfg), BPF_ANY)) {
+		ls_error("cannot configure stack unwinding: %s", strerror(errno));
+		return LS_EXIT_KERNEL;
+	}
+	if (opt->unwind == LS_UNWIND_FP)
+		return 0;
+	s->unwinder = unwinder__new(opt->unwind, bpf_map__fd(s->skel->maps.unwind_rows),
+				    opt->unwind_rows, bpf_map__fd(s->skel->maps.unwind_files));
+	if (!s->unwinder)
+		return LS_EXIT_FAILURE;
+	if (t->exe)
+		unwinder__add_path(s->unwinder, t->exe);
+	for (size_t i = 0; i < plan->count; i++)
+		unwinder__add_path(s->unwinder, plan->points[i].binary);
+	return 0;
+}
+
 static int attach_tracepoints(struct leakscope_bpf *skel, pid_t pid)
 {
 	__u32 tgid = pid;
@@ -215,6 +246,8 @@ int main(int argc, char **argv)
 	rc = open_and_load(&opt, &session.skel);
 	if (rc)
 		goto cleanup;
+	if (!rc)
+		rc = start_unwinder(&session, &opt, &target, &plan);
 	rc = attach_tracepoints(session.skel, target.pid);
 	if (rc)
 		goto cleanup;
@@ -248,5 +281,6 @@ cleanup:
 	session__close(&session);
 	allocator__free_plan(&plan);
 	target__close(&target);
+	unwinder__free(session.unwinder);
 	return rc;
 }

@@ -96,6 +96,7 @@ static void print_counters(FILE *out, const struct report *r, enum ls_kind kind,
 	uint64_t attempts = c[CNT_ACQUIRED] + c[CNT_OBJECTS_FULL] + c[CNT_TOTALS_FULL];
 	uint64_t dropped = c[CNT_OBJECTS_FULL] + c[CNT_TOTALS_FULL];
 	uint64_t lost = c[CNT_STACKS_FULL] + c[CNT_STACKS_EMPTY];
+	uint64_t walked; /* stacks by how their walk ended (--unwind) */
 
 	fprintf(out,
 		"counters %s: %" PRIu64 " %s, %" PRIu64 " %s, %" PRIu64 " %s%s, %" PRIu64
@@ -116,9 +117,13 @@ static void print_counters(FILE *out, const struct report *r, enum ls_kind kind,
 	if (lost)
 		fprintf(out, " (stack map full %" PRIu64 ", unreadable %" PRIu64 ")",
 			c[CNT_STACKS_FULL], c[CNT_STACKS_EMPTY]);
-	if (c[CNT_STACKS_TRUNCATED])
-		fprintf(out, ", %" PRIu64 " stacks truncated at %d frames", c[CNT_STACKS_TRUNCATED],
-			MAX_STACK_DEPTH);
+	walked = c[CNT_STACKS_COMPLETE] + c[CNT_STACKS_TRUNCATED] + c[CNT_STACKS_CUT];
+	if (walked)
+		fprintf(out,
+			", stacks %.1f %% complete (%" PRIu64 "), %" PRIu64
+			" truncated at depth, %" PRIu64 " cut short",
+			100.0 * c[CNT_STACKS_COMPLETE] / walked, c[CNT_STACKS_COMPLETE],
+			c[CNT_STACKS_TRUNCATED], c[CNT_STACKS_CUT]);
 	if (c[CNT_STATE_FULL])
 		fprintf(out, ", %" PRIu64 " calls without thread state", c[CNT_STATE_FULL]);
 	if (sampling)

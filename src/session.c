@@ -15,6 +15,7 @@
 #include "session.h"
 #include "symbolizer.h"
 #include "target.h"
+#include "unwinder.h"
 #include "util.h"
 
 static void add_process(struct session *s, int pid, const char *comm)
@@ -28,6 +29,8 @@ static void add_process(struct session *s, int pid, const char *comm)
 	p->comm = xstrdup(comm);
 	p->symbolizer = symbolizer__new(pid);
 	p->untracked_fds = -1;
+	if (s->unwinder)
+		unwinder__refresh(s->unwinder, pid);
 	if (p->symbolizer)
 		symbolizer__refresh(p->symbolizer);
 }
@@ -78,6 +81,9 @@ static void refresh_processes(struct session *s)
 
 		if (p->exited)
 			continue;
+		/* new libraries get their unwind tables */
+		if (s->unwinder)
+			unwinder__refresh(s->unwinder, p->pid);
 		/* After the exit the maps read while it was alive are used. */
 		if (p->symbolizer && symbolizer__refresh(p->symbolizer) == -ESRCH)
 			p->exited = true;

@@ -16,6 +16,7 @@ struct probe_plan;
 struct probe_links;
 struct ring_buffer;
 struct target;
+struct unwinder;
 struct go_runtime;
 
 struct session {
@@ -29,6 +30,7 @@ struct session {
 
 	struct report_process *procs; /* procs[0] is the target */
 	size_t nprocs;
+	struct unwinder *unwinder; /* unwind tables of what they map, NULL: none */
 	struct ring_buffer *events;
 	struct report_history history;
 	uint64_t start_ns;

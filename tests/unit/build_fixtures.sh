@@ -32,3 +32,9 @@ cp syms.debug syms.bad.debug
 objcopy --add-gnu-debuglink=syms.bad.debug syms.stripped syms.badcrc
 # Same name, other content: the CRC recorded above no longer matches.
 cp syms.zdebug syms.bad.debug
+
+# test_cfi: CFI in .eh_frame without frame pointers, C++ with "zPLR" CIEs,
+# and in .debug_frame (no unwind tables, -g)
+gcc -O2 -g -fomit-frame-pointer -o cfi_nofp "$here/fixtures/syms.c"
+g++ -O2 -g -o cfi_cxx "$here/fixtures/cfi.cc"
+gcc -O2 -g -fno-asynchronous-unwind-tables -fno-unwind-tables -o cfi_debug_frame "$here/fixtures/syms.c"

@@ -101,3 +101,34 @@ for workload in loop mix; do
 		printf "%-9s %-34s %12s %10s\n" "$workload" "$name" "$v" "$(ratio "$v" "$floor")"
 	done
 done
+
+# Stack unwinding (--unwind): what walking the stack costs per allocation,
+# by frame pointers and by the .eh_frame tables, over leakscope with stacks
+# of one frame (--unwind-depth 1: no walk at all). mallocbench keeps frame
+# pointers, so both walks see the same frames until libc.
+unwind_ns() { # unwind_ns OPTIONS...: ns per malloc/free pair, "loop" workload
+	local bench tr ns
+	"$MB" --wait loop "$SECS" >"$W/mb.out" 2>&1 &
+	bench=$!
+	wait_line "$W/mb.out" '^ready' 10 || { kill "$bench"; echo n/a; return; }
+	"$LS" -v -i 3600 "$@" -p "$bench" >"$W/tr.out" 2>&1 &
+	tr=$!
+	wait_line "$W/tr.out" 'tracing PID' 30 || { stop "$tr"; kill "$bench"; echo n/a; return; }
+	kill -USR1 "$bench"
+	wait "$bench"
+	stop "$tr"
+	ns=$(sed -n 's/^ns\/pair //p' "$W/mb.out")
+	grep -m1 '^counters heap' "$W/tr.out" | sed 's/.*stacks lost, //' >"$W/quality.$1$2"
+	echo "${ns:-n/a}"
+}
+echo
+printf "%-44s %10s %12s  %s\n" "stack walk (loop)" "ns/pair" "walk ns" "stack quality"
+base=$(unwind_ns --unwind-depth 1)
+printf "%-44s %10s %12s\n" "leakscope --unwind-depth 1 (no walk)" "$base" "-"
+for mode in fp dwarf auto; do
+	v=$(unwind_ns --unwind "$mode")
+	NS[unwind.$mode]=$(awk -v a="$v" -v b="$base" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) print a - b; else print "n/a" }')
+	printf "%-44s %10s %12s  %s\n" "leakscope --unwind $mode" "$v" "${NS[unwind.$mode]}" \
+		"$(cat "$W/quality.--unwind$mode" 2>/dev/null)"
+done
+echo "unwinding by tables costs $(ratio "${NS[unwind.dwarf]}" "${NS[unwind.fp]}")x a frame-pointer walk per event (goal: <= 1.5x)"
