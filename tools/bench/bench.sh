@@ -51,6 +51,7 @@ run_micro() {
 	esac
 	# bcc compiles its programs first: give it time
 	if [ -n "$tr" ] && ! wait_line "$W/tr.out" "$ready" 120; then
+		grep -q "kernel headers" "$W/tr.out" && echo "no kernel headers" >"$W/why"
 		stop "$tr"
 		kill "$bench" 2>/dev/null
 		wait "$bench" 2>/dev/null
@@ -79,6 +80,7 @@ printf "%-9s %-34s %12s %10s\n" workload tracer "ns/pair" "x floor"
 declare -A NS
 for workload in loop mix; do
 	for tracer in untraced noop leakscope leakscope-sample leakscope-entry noop-entry memleak; do
+		rm -f "$W/why"
 		if [ "$tracer" = memleak ] && ! have_memleak; then
 			NS[$workload.$tracer]=n/a
 		else
@@ -98,9 +100,58 @@ for workload in loop mix; do
 		esac
 		v=${NS[$workload.$tracer]}
 		[ "$v" = n/a ] && [ "$tracer" = memleak ] && v="unavailable"
+		[ "$v" = unavailable ] && [ -s "$W/why" ] && name="$name ($(cat "$W/why"))"
 		printf "%-9s %-34s %12s %10s\n" "$workload" "$name" "$v" "$(ratio "$v" "$floor")"
 	done
 done
+
+# redis-benchmark throughput (Debian's redis-server, jemalloc), untraced and
+# traced; requests/s of SET and GET, 50 clients.
+redis_rps() { # redis_rps PORT: mean requests/s of SET and GET
+	redis-benchmark -p "$1" -t set,get -n 200000 -c 50 -q 2>/dev/null |
+		tr '\r' '\n' | awk '/requests per second/ { s += $(NF-4); n++ } END { if (n) printf "%.0f", s / n }'
+}
+echo
+if command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null; then
+	port=16420
+	redis-server --port $port --bind 127.0.0.1 --save "" --appendonly no >"$W/redis.log" 2>&1 &
+	redis=$!
+	wait_line "$W/redis.log" "Ready to accept" 10
+	plain=$(redis_rps $port)
+	"$LS" -v -i 3600 -p "$redis" >"$W/ls.out" 2>&1 &
+	tr=$!
+	wait_line "$W/ls.out" "tracing PID" 30
+	traced=$(redis_rps $port)
+	stop "$tr"
+	"$LS" -v -i 3600 --sample 4096 -p "$redis" >"$W/ls.out" 2>&1 &
+	tr=$!
+	wait_line "$W/ls.out" "tracing PID" 30
+	sampled=$(redis_rps $port)
+	stop "$tr"
+	redis-cli -p $port shutdown nosave >/dev/null 2>&1
+	wait "$redis" 2>/dev/null
+	echo "redis-benchmark (SET+GET, 50 clients): untraced $plain req/s; leakscope $traced req/s" \
+		"($(ratio "$traced" "$plain")x); leakscope --sample 4096 $sampled req/s ($(ratio "$sampled" "$plain")x)"
+else
+	echo "redis-benchmark: unavailable (redis-server, redis-tools not installed)"
+fi
+
+# leakscope itself with a million outstanding blocks: its peak RSS after a
+# report, and how long the final report (with detach) takes.
+"$LS" -i 1 -- "$B/bench/million" >"$W/m.out" 2>&1 &
+tr=$!
+wait_line "$W/m.out" "^ready" 120
+sleep 2.5 # at least one periodic report with all of them outstanding
+hwm=$(awk '/VmHWM/ { print $2 }' /proc/$tr/status)
+child=$(pgrep -P "$tr")
+t0=$(date +%s.%N)
+kill -INT "$tr"
+wait "$tr" 2>/dev/null
+t1=$(date +%s.%N)
+[ -n "$child" ] && kill "$child" 2>/dev/null
+outstanding=$(grep -E "^heap: " "$W/m.out" | tail -n 1)
+echo "1 M outstanding blocks: leakscope VmHWM $((hwm / 1024)) MiB; final report + detach" \
+	"$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s; last report: $outstanding"
 
 # Stack unwinding (--unwind): what walking the stack costs per allocation,
 # by frame pointers and by the .eh_frame tables, over leakscope with stacks
