@@ -49,7 +49,7 @@ FUZZ_MODS_cfi	    := cfi unwind_table elf_file
 FUZZ_SECONDS ?= 20
 
 .DELETE_ON_ERROR:
-.PHONY: all print-deps deps demo test unit fixtures lint format install clean sanitize valgrind fuzz bench
+.PHONY: all print-deps deps demo test unit fixtures lint format install clean sanitize valgrind fuzz bench soak
 
 all: $(BUILD)/leakscope
 
@@ -151,6 +151,16 @@ $(BENCH_BUILD)/noop_probes: tools/bench/noop_probes.c $(BENCH_BUILD)/noop.skel.h
 $(BENCH_BUILD)/%: tools/bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) $< -o $@
+
+$(BENCH_BUILD)/soak_target: tools/bench/soak/soak_target.c
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) $< -o $@
+
+# The 30-minute soak (SOAK_SECONDS to change it): leakscope's RSS and CPU over
+# time on a churning, slowly leaking target.
+SOAK_SECONDS ?= 1800
+soak: deps all $(BENCH_BUILD)/soak_target
+	bash tools/bench/soak/soak.sh $(BUILD) $(SOAK_SECONDS)
 
 bench: deps all $(BENCH_BUILD)/noop_probes $(BENCH_BUILD)/mallocbench $(BENCH_BUILD)/million
 	bash tools/bench/bench.sh $(BUILD)

@@ -210,3 +210,27 @@ int BPF_KRETPROBE(heap_return, __u64 ret)
 		cs->boundary_sp = 0;
 	return 0;
 }
+
+struct tgid_walk {
+	__u32 tgid;
+};
+
+static long release_of_tgid(void *map, struct ls_object_key *key, struct ls_object *obj,
+			    struct tgid_walk *w)
+{
+	if (key->tgid == w->tgid)
+		object_release(&objects, LS_KIND_HEAP, key->tgid, key->id);
+	return 0;
+}
+
+/* exec throws the old image's heap away: none of its blocks is outstanding
+ * any more, and their addresses may be handed out again. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(heap_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct tgid_walk w = {.tgid = current_tgid()};
+
+	if (is_target(w.tgid))
+		bpf_for_each_map_elem(&objects, release_of_tgid, &w, 0);
+	return 0;
+}

@@ -7,7 +7,8 @@
  * frame-pointer walk from the clone system call's user registers.
  *
  * The same fork event adds the children of a traced process to the targets
- * when --follow-forks is on, and tells userspace to probe their heap.
+ * when --follow-forks is on, and tells userspace to probe their heap; exec
+ * tells it to probe the new image's allocator.
  */
 #include "call_state.bpf.h"
 
@@ -18,21 +19,25 @@ struct {
 	__uint(max_entries, 64 * 1024);
 } events SEC(".maps");
 
-static __always_inline void follow_child(__u32 parent, __u32 child)
+static __always_inline void send_event(enum ls_event_type type, __u32 pid, __u32 parent)
 {
-	__u8 one = 1;
-	struct ls_event *ev;
+	struct ls_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 
-	if (bpf_map_update_elem(&targets, &child, &one, BPF_ANY))
-		return;
-	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev)
-		return; /* the fds and threads are still traced; the heap is not */
-	ev->type = LS_EVENT_NEW_PROCESS;
-	ev->pid = child;
+		return; /* userspace notices exec and children when it polls */
+	ev->type = type;
+	ev->pid = pid;
 	ev->parent = parent;
 	ev->pad = 0;
 	bpf_ringbuf_submit(ev, 0);
+}
+
+static __always_inline void follow_child(__u32 parent, __u32 child)
+{
+	__u8 one = 1;
+
+	if (bpf_map_update_elem(&targets, &child, &one, BPF_ANY) == 0)
+		send_event(LS_EVENT_NEW_PROCESS, child, parent);
 }
 
 SEC("tp_btf/sched_process_fork")
@@ -70,5 +75,15 @@ int BPF_PROG(thread_exit, struct task_struct *p, bool group_dead)
 	if (p->pid == p->tgid || !is_target(p->tgid))
 		return 0;
 	object_release(&thread_objects, LS_KIND_THREAD, p->tgid, p->pid);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = current_tgid();
+
+	if (is_target(tgid))
+		send_event(LS_EVENT_EXEC, tgid, 0);
 	return 0;
 }

@@ -162,6 +162,7 @@ struct ls_stack {
 /* Ring buffer events: rare things userspace must act on. */
 enum ls_event_type {
 	LS_EVENT_NEW_PROCESS = 1, /* --follow-forks: a traced process forked */
+	LS_EVENT_EXEC,		  /* a traced process exec'd a new image */
 };
 
 struct ls_event {

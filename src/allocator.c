@@ -128,9 +128,29 @@ static void free_objects(struct object_list *l)
  * (`ld.so --list`, what ldd does: it maps the objects, runs none of their
  * code). A static executable is its own allocator.
  */
-static int objects_of_command(const char *exe, struct object_list *l)
+/* A script runs its "#!" interpreter: that is the program to look at. */
+static const char *script_interpreter(const char *path, char *buf, size_t len)
 {
-	char interp[PATH_MAX], line[PATH_MAX + 64];
+	FILE *f = fopen(path, "re");
+	char *end;
+
+	if (!f)
+		return path;
+	if (!fgets(buf, len, f) || strncmp(buf, "#!", 2)) {
+		fclose(f);
+		return path;
+	}
+	fclose(f);
+	buf += 2 + strspn(buf + 2, " \t");
+	end = buf + strcspn(buf, " \t\n");
+	*end = '\0';
+	return buf[0] == '/' ? buf : path;
+}
+
+static int objects_of_command(const char *command, struct object_list *l)
+{
+	char interp[PATH_MAX], line[PATH_MAX + 64], shebang[PATH_MAX];
+	const char *exe = script_interpreter(command, shebang, sizeof(shebang));
 	int out[2], status;
 	FILE *f;
 	pid_t pid;

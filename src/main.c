@@ -126,6 +126,7 @@ static void configure_kinds(struct leakscope_bpf *skel, const struct options *op
 	bool thread = opt->kinds & (1u << LS_KIND_THREAD);
 
 	bpf_program__set_autoload(skel->progs.fd_sys_exit, fd);
+	bpf_program__set_autoload(skel->progs.heap_exec, opt->kinds & (1u << LS_KIND_HEAP));
 	bpf_program__set_autoload(skel->progs.fd_exec, fd);
 	bpf_program__set_autoload(skel->progs.fd_process_exit, fd);
 	/* forks are watched for threads and for --follow-forks */
@@ -149,8 +150,9 @@ static int open_and_load(const struct options *opt, struct leakscope_bpf **out)
 	bpf_map__set_max_entries(skel->maps.objects, opt->max_objects);
 	bpf_map__set_max_entries(skel->maps.stacks, opt->max_stacks);
 	bpf_map__set_max_entries(skel->maps.totals, opt->max_sites);
-	configure_kinds(skel, opt);
 	bpf_map__set_max_entries(skel->maps.unwind_rows, opt->unwind_rows);
+	configure_kinds(skel, opt);
+	probes__prepare(skel);
 	go_runtime__configure(&go_rt, skel, opt->kinds, !opt->pid);
 	*out = skel;
 	err = leakscope_bpf__load(skel);
@@ -161,8 +163,6 @@ static int open_and_load(const struct options *opt, struct leakscope_bpf **out)
 	return 0;
 }
 
-/* The tracepoint programs see every process: tell them which to trace,
- * then attach them. */
 /*
  * --unwind: the BPF walk's settings, and the tables of the files the target
  * maps. A command is not running yet: its executable and the libraries
@@ -192,6 +192,8 @@ static int start_unwinder(struct session *s, const struct options *opt, const st
 	return 0;
 }
 
+/* The tracepoint programs see every process: tell them which to trace,
+ * then attach them. */
 static int attach_tracepoints(struct leakscope_bpf *skel, pid_t pid)
 {
 	__u32 tgid = pid;
@@ -244,10 +246,10 @@ int main(int argc, char **argv)
 		goto cleanup;
 	allocator__place(&plan, opt.probe_at_entry);
 	rc = open_and_load(&opt, &session.skel);
-	if (rc)
-		goto cleanup;
 	if (!rc)
 		rc = start_unwinder(&session, &opt, &target, &plan);
+	if (rc)
+		goto cleanup;
 	rc = attach_tracepoints(session.skel, target.pid);
 	if (rc)
 		goto cleanup;
@@ -271,7 +273,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	go_runtime__started(&go_rt, session.skel, target.pid);
-	ls_info("tracing PID %d (%s): %zu probes", target.pid, target.comm, links.count);
+	ls_info("tracing PID %d (%s): %zu probe links", target.pid, target.comm, links.count);
 	rc = session__run(&session);
 
 cleanup:
@@ -279,8 +281,8 @@ cleanup:
 	probes__detach(&links);
 	leakscope_bpf__destroy(session.skel);
 	session__close(&session);
+	unwinder__free(session.unwinder);
 	allocator__free_plan(&plan);
 	target__close(&target);
-	unwinder__free(session.unwinder);
 	return rc;
 }

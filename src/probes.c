@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/libbpf.h>
 
 #include "allocator.h"
 #include "leakscope.skel.h"
 #include "probes.h"
+#include "uprobe_multi.h"
 #include "util.h"
 
 static struct bpf_program *entry_program(struct leakscope_bpf *skel, enum heap_prog prog)
@@ -33,52 +36,103 @@ static struct bpf_program *entry_program(struct leakscope_bpf *skel, enum heap_p
 	return NULL;
 }
 
-static int add_link(struct probe_links *out, struct bpf_program *prog, pid_t pid,
-		    const struct probe_point *p, uint64_t offset, bool retprobe, __u64 cookie)
-{
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe, .bpf_cookie = cookie);
-	struct bpf_link *link;
+/* One uprobe to attach: a program at an offset of a file, with its cookie. */
+struct attachment {
+	const struct bpf_program *prog;
+	const char *binary;
+	bool retprobe;
+	uint64_t offset, cookie;
+};
 
-	link = bpf_program__attach_uprobe_opts(prog, pid, p->binary, offset, &opts);
-	if (!link)
-		return -errno;
-	out->links = xrealloc(out->links, out->count + 1, sizeof(*out->links));
-	out->links[out->count++] = link;
-	return 0;
+static int by_link(const void *pa, const void *pb)
+{
+	const struct attachment *a = pa, *b = pb;
+	int c = strcmp(a->binary, b->binary);
+
+	if (a->prog != b->prog)
+		return a->prog < b->prog ? -1 : 1;
+	if (c)
+		return c;
+	return (int)a->retprobe - (int)b->retprobe;
+}
+
+static int attach_error(int err, pid_t pid, const char *binary)
+{
+	if (err == -ESRCH || err == -ENOENT)
+		ls_error("PID %d exited while probes were attached", pid);
+	else
+		ls_error("cannot attach uprobes in %s: %s", binary, strerror(-err));
+	return err == -EPERM || err == -EACCES	 ? LS_EXIT_PERMISSION
+	       : err == -ESRCH || err == -ENOENT ? LS_EXIT_NO_TARGET
+						 : LS_EXIT_KERNEL;
+}
+
+/* Attaches runs of `v` that share program, file and direction as one link. */
+static int attach_grouped(struct attachment *v, size_t n, pid_t pid, struct probe_links *out)
+{
+	uint64_t *offsets = xcalloc(n, sizeof(*offsets)), *cookies = xcalloc(n, sizeof(*cookies));
+	size_t i = 0, k;
+	int fd = 0;
+
+	qsort(v, n, sizeof(*v), by_link);
+	while (i < n) {
+		for (k = 0; i + k < n && !by_link(&v[i], &v[i + k]); k++) {
+			offsets[k] = v[i + k].offset;
+			cookies[k] = v[i + k].cookie;
+		}
+		fd = uprobe_multi__attach(v[i].prog, v[i].binary, offsets, cookies, k,
+					  v[i].retprobe, pid);
+		if (fd < 0)
+			break;
+		out->fds = xrealloc(out->fds, out->count + 1, sizeof(*out->fds));
+		out->fds[out->count++] = fd;
+		i += k;
+	}
+	free(offsets);
+	free(cookies);
+	return fd < 0 ? attach_error(fd, pid, v[i].binary) : 0;
+}
+
+void probes__prepare(struct leakscope_bpf *skel)
+{
+	static const enum heap_prog progs[] = {
+	    PROG_ALLOC,	       PROG_ALLOC_ALIGNED,  PROG_CALLOC,  PROG_REALLOC,
+	    PROG_REALLOCARRAY, PROG_POSIX_MEMALIGN, PROG_WRAPPER, PROG_FREE,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		uprobe_multi__prepare(entry_program(skel, progs[i]));
+	uprobe_multi__prepare(skel->progs.heap_return);
 }
 
 int probes__attach(struct leakscope_bpf *skel, const struct probe_plan *plan, pid_t pid,
 		   struct probe_links *out)
 {
-	size_t i;
-	int err;
+	struct attachment *v = xcalloc(2 * plan->count, sizeof(*v));
+	size_t i, n = 0;
+	int rc;
 
 	for (i = 0; i < plan->count; i++) {
 		const struct probe_point *p = &plan->points[i];
 		bool returns = probe_point__returns(p);
 
 		/* The entry program may sit past the prologue (placement.h); the
-		 * cookie says how far the stack pointer moved by then. */
-		err = add_link(out, entry_program(skel, p->fn->prog), pid, p,
-			       p->offset + p->place.offset, false,
-			       COOKIE(p->fn->api, p->place.sp_delta));
-		if (!err && returns)
-			err = add_link(out, skel->progs.heap_return, pid, p, p->offset, true, 0);
-		if (err) {
-			if (err == -ESRCH || err == -ENOENT)
-				ls_error("PID %d exited while probes were attached", pid);
-			else
-				ls_error("cannot attach uprobe to %s in %s: %s", p->symbol,
-					 p->binary, strerror(-err));
-			return err == -EPERM || err == -EACCES	 ? LS_EXIT_PERMISSION
-			       : err == -ESRCH || err == -ENOENT ? LS_EXIT_NO_TARGET
-								 : LS_EXIT_KERNEL;
-		}
+		 * cookie says how far the stack pointer moved by then. The
+		 * uretprobe must stay at the entry. */
+		v[n++] = (struct attachment){entry_program(skel, p->fn->prog), p->binary, false,
+					     p->offset + p->place.offset,
+					     COOKIE(p->fn->api, p->place.sp_delta)};
+		if (returns)
+			v[n++] = (struct attachment){skel->progs.heap_return, p->binary, true,
+						     p->offset, 0};
 		ls_info("probe %-24s %s+0x%llx%s, entry at +%llu `%s`: %s", p->symbol, p->binary,
 			(unsigned long long)p->offset, returns ? " + return" : "",
 			(unsigned long long)p->place.offset, p->place.insn, p->place.why);
 	}
-	return 0;
+	rc = attach_grouped(v, n, pid, out);
+	free(v);
+	return rc;
 }
 
 void probes__detach(struct probe_links *links)
@@ -86,8 +140,8 @@ void probes__detach(struct probe_links *links)
 	size_t i;
 
 	for (i = 0; i < links->count; i++)
-		bpf_link__destroy(links->links[i]);
-	free(links->links);
-	links->links = NULL;
+		close(links->fds[i]);
+	free(links->fds);
+	links->fds = NULL;
 	links->count = 0;
 }

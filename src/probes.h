@@ -8,12 +8,15 @@
 
 struct leakscope_bpf;
 struct probe_plan;
-struct bpf_link;
 
+/* uprobe_multi links, one per program and file (uprobe_multi.h). */
 struct probe_links {
-	struct bpf_link **links;
+	int *fds;
 	size_t count;
 };
+
+/* Before load: the uprobe programs are attached as uprobe_multi links. */
+void probes__prepare(struct leakscope_bpf *skel);
 
 /* Attaches every point of `plan` for process `pid`; 0 or an LS_EXIT_* code
  * after one line on stderr (already attached links stay in `out`). */

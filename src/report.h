@@ -38,6 +38,7 @@ struct report_process {
 	int pid;
 	const char *comm;
 	bool exited;
+	int exit_status; /* a wait status; -1 when unknown (not our child) */
 	struct symbolizer *symbolizer;
 	int untracked_fds; /* open, but not seen being opened; -1: unknown */
 	int go_minor;	   /* runs Go 1.N (its goroutines' layout); 0: not Go */

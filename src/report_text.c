@@ -2,6 +2,7 @@
 /* The human-readable report printed at every interval and at exit. */
 #include <inttypes.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "report.h"
@@ -135,6 +136,22 @@ static void print_counters(FILE *out, const struct report *r, enum ls_kind kind,
 			c[CNT_NESTED]);
 }
 
+/* ", target exited (status 3)", ", target exited (killed by SIGSEGV)" */
+static void print_exit(FILE *out, const struct report_process *p)
+{
+	int st = p->exit_status;
+
+	if (!p->exited)
+		return;
+	fprintf(out, ", target exited");
+	if (st < 0)
+		return;
+	if (WIFEXITED(st))
+		fprintf(out, " (status %d)", WEXITSTATUS(st));
+	else if (WIFSIGNALED(st))
+		fprintf(out, " (killed by SIG%s)", sigabbrev_np(WTERMSIG(st)) ?: "?");
+}
+
 static int untracked_fds(const struct report *r)
 {
 	int n = 0;
@@ -206,8 +223,10 @@ void report_text__print(FILE *out, const struct report *r, const struct options 
 	fprintf(out, "leakscope: pid %d (%s)", r->procs[0].pid, r->procs[0].comm);
 	if (r->nprocs > 1)
 		fprintf(out, " and %zu children", r->nprocs - 1);
-	fprintf(out, ", %sreport %lu, traced %s, %s%s\n", r->final ? "final " : "", r->seq, traced,
-		when, r->procs[0].exited ? ", target exited" : "");
+	fprintf(out, ", %sreport %lu, traced %s, %s", r->final ? "final " : "", r->seq, traced,
+		when);
+	print_exit(out, &r->procs[0]);
+	fputc('\n', out);
 	print_summary(out, r, opt);
 	for (i = 0; i < r->count; i++) {
 		const struct report_entry *e = &r->entries[i];

@@ -23,27 +23,45 @@ static void add_process(struct session *s, int pid, const char *comm)
 	struct report_process *p;
 
 	s->procs = xrealloc(s->procs, s->nprocs + 1, sizeof(*s->procs));
+	s->images = xrealloc(s->images, s->nprocs + 1, sizeof(*s->images));
+	memset(&s->images[s->nprocs], 0, sizeof(*s->images));
+	exec_follow__image(pid, &s->images[s->nprocs].dev, &s->images[s->nprocs].ino);
 	p = &s->procs[s->nprocs++];
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
 	p->comm = xstrdup(comm);
 	p->symbolizer = symbolizer__new(pid);
 	p->untracked_fds = -1;
+	p->exit_status = -1;
 	if (s->unwinder)
 		unwinder__refresh(s->unwinder, pid);
 	if (p->symbolizer)
 		symbolizer__refresh(p->symbolizer);
 }
 
-/* --follow-forks: BPF added a child of a traced process to the targets; its
- * heap needs the uprobes too (they are attached per process). */
+static void follow_exec(struct session *s, size_t i);
+
+/*
+ * BPF says a traced process exec'd (probe its new image now, before it gets
+ * far) or, with --follow-forks, that it forked a child, now in the targets,
+ * whose heap needs the uprobes too (they are attached per process).
+ */
 static int on_event(void *ctx, void *data, size_t len)
 {
 	struct session *s = ctx;
 	const struct ls_event *ev = data;
 	char path[64], *comm;
+	size_t i;
 
-	if (len < sizeof(*ev) || ev->type != LS_EVENT_NEW_PROCESS)
+	if (len < sizeof(*ev))
+		return 0;
+	if (ev->type == LS_EVENT_EXEC) {
+		for (i = 0; i < s->nprocs; i++)
+			if (s->procs[i].pid == (int)ev->pid)
+				follow_exec(s, i);
+		return 0;
+	}
+	if (ev->type != LS_EVENT_NEW_PROCESS)
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%u/comm", ev->pid);
 	comm = read_file(path, NULL);
@@ -61,6 +79,7 @@ static int on_event(void *ctx, void *data, size_t len)
 int session__start(struct session *s)
 {
 	s->start_ns = monotonic_ns();
+	attached_places__add_plan(&s->places, s->plan);
 	add_process(s, s->target->pid, s->target->comm);
 	if (s->go && s->go->is_go)
 		s->procs[0].go_minor = s->go->minor ? s->go->minor : 18;
@@ -72,6 +91,32 @@ int session__start(struct session *s)
 	return 0;
 }
 
+/* A process that exec'd runs another image: probe its allocator too, and
+ * call it by its new name. */
+static void follow_exec(struct session *s, size_t i)
+{
+	struct report_process *p = &s->procs[i];
+	char path[64], *comm;
+	dev_t dev;
+	ino_t ino;
+
+	if (!exec_follow__image(p->pid, &dev, &ino) ||
+	    (dev == s->images[i].dev && ino == s->images[i].ino))
+		return;
+	s->images[i].dev = dev;
+	s->images[i].ino = ino;
+	if (exec_follow__attach(&s->places, s->skel, s->opt, p->pid, s->links))
+		ls_error("PID %d exec'd: its new image is traced only where the old one was",
+			 p->pid);
+	snprintf(path, sizeof(path), "/proc/%d/comm", p->pid);
+	comm = read_file(path, NULL);
+	if (comm) {
+		comm[strcspn(comm, "\n")] = '\0';
+		free((char *)p->comm);
+		p->comm = comm;
+	}
+}
+
 static void refresh_processes(struct session *s)
 {
 	size_t i;
@@ -81,14 +126,18 @@ static void refresh_processes(struct session *s)
 
 		if (p->exited)
 			continue;
+		follow_exec(s, i);
 		/* new libraries get their unwind tables */
 		if (s->unwinder)
 			unwinder__refresh(s->unwinder, p->pid);
 		/* After the exit the maps read while it was alive are used. */
 		if (p->symbolizer && symbolizer__refresh(p->symbolizer) == -ESRCH)
 			p->exited = true;
-		if (i == 0 && s->target->exited)
+		if (i == 0 && s->target->exited) {
 			p->exited = true;
+			if (s->target->spawned)
+				p->exit_status = s->target->exit_status;
+		}
 	}
 }
 
@@ -201,6 +250,8 @@ void session__close(struct session *s)
 		free((char *)s->procs[i].comm);
 	}
 	free(s->procs);
+	free(s->images);
+	attached_places__free(&s->places);
 	ring_buffer__free(s->events);
 	report_history__free(&s->history);
 }

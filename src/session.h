@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "exec_follow.h"
 #include "report.h"
 
 struct leakscope_bpf;
@@ -30,6 +31,11 @@ struct session {
 
 	struct report_process *procs; /* procs[0] is the target */
 	size_t nprocs;
+	struct proc_image {
+		dev_t dev;
+		ino_t ino;
+	} * images; /* what each of procs runs, to notice exec */
+	struct attached_places places;
 	struct unwinder *unwinder; /* unwind tables of what they map, NULL: none */
 	struct ring_buffer *events;
 	struct report_history history;

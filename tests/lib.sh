@@ -95,6 +95,26 @@ expect_programs_gone() {
 	expect_eq "BPF programs left loaded" "" "$left"
 }
 
+# The leak sites of tests/fixtures/heap_leaks.c, as "stack tail:bytes".
+HEAP_LEAKS_SITES="
+main;leak_malloc;malloc:1000
+main;leak_calloc;calloc:5120
+main;leak_realloc;realloc:12288
+main;leak_strdup;strdup:147
+main;leak_aligned;aligned_alloc:2560
+main;leak_memalign;posix_memalign:3072
+main;leak_reallocarray;reallocarray:1000
+"
+
+expect_heap_leaks_sites() {
+	local folded=$1 site
+	for site in $HEAP_LEAKS_SITES; do
+		expect_folded "$folded" "${site%:*}" "${site##*:}"
+	done
+	# churn frees everything it allocates
+	expect_no_match "churn contributes nothing" "churn" "$folded"
+}
+
 run_test() {
 	local name=$1 fn=$2
 	case "$name" in *"${FILTER:-}"*) ;; *) return 0 ;; esac

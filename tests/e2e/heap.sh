@@ -1,26 +1,6 @@
 # End-to-end: heap tracing of real processes through the real BPF programs.
 # Every number below is what the fixture's source says it leaks.
 
-# The leak sites of tests/fixtures/heap_leaks.c, as "stack tail:bytes".
-HEAP_LEAKS_SITES="
-main;leak_malloc;malloc:1000
-main;leak_calloc;calloc:5120
-main;leak_realloc;realloc:12288
-main;leak_strdup;strdup:147
-main;leak_aligned;aligned_alloc:2560
-main;leak_memalign;posix_memalign:3072
-main;leak_reallocarray;reallocarray:1000
-"
-
-expect_heap_leaks_sites() {
-	local folded=$1 site
-	for site in $HEAP_LEAKS_SITES; do
-		expect_folded "$folded" "${site%:*}" "${site##*:}"
-	done
-	# churn frees everything it allocates
-	expect_no_match "churn contributes nothing" "churn" "$folded"
-}
-
 t_spawned_exact() {
 	"$LEAKSCOPE" --folded "$T/f" -- "$FIX/heap_leaks" >"$T/out" 2>"$T/err"
 	expect_eq "leakscope exit code" 0 $?

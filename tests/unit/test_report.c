@@ -94,7 +94,8 @@ static void set_details(void)
 static void make_report(struct report *r)
 {
 	memset(r, 0, sizeof(*r));
-	procs[0] = (struct report_process){.pid = 4242, .comm = "demo", .untracked_fds = 3};
+	procs[0] = (struct report_process){
+	    .pid = 4242, .comm = "demo", .exit_status = 3 << 8, .untracked_fds = 3};
 	r->procs = procs;
 	r->nprocs = 1;
 	r->kinds = (1u << LS_KIND_HEAP) | (1u << LS_KIND_FD) | (1u << LS_KIND_THREAD);

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * uprobe_multi links (kernel 6.6+): one BPF link puts a program at many
+ * offsets of one file. Taking a link away waits for one RCU grace period
+ * instead of one per probe (a hundred perf-event uprobes take seconds to
+ * detach), and a hit skips the perf-event layer. Debian's libbpf 1.1 predates
+ * them, so the link is created with the bpf() system call directly.
+ */
+#ifndef UPROBE_MULTI_H
+#define UPROBE_MULTI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct bpf_program;
+
+/* Before load: the program will be attached with uprobe_multi__attach(). */
+void uprobe_multi__prepare(struct bpf_program *prog);
+
+/* Attaches `prog` at `cnt` file offsets of `path`, each with its cookie, as
+ * uprobes or uretprobes, only for process `pid` (-1: every process). Returns
+ * the link's fd (close it to detach) or -errno. */
+int uprobe_multi__attach(const struct bpf_program *prog, const char *path, const uint64_t *offsets,
+			 const uint64_t *cookies, size_t cnt, bool retprobe, pid_t pid);
+
+#endif /* UPROBE_MULTI_H */
