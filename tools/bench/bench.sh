@@ -109,7 +109,7 @@ done
 # traced; requests/s of SET and GET, 50 clients.
 redis_rps() { # redis_rps PORT: mean requests/s of SET and GET
 	redis-benchmark -p "$1" -t set,get -n 200000 -c 50 -q 2>/dev/null |
-		tr '\r' '\n' | awk '/requests per second/ { s += $(NF-4); n++ } END { if (n) printf "%.0f", s / n }'
+		tr '\r' '\n' | awk '/requests per second/ { s += $2; n++ } END { if (n) printf "%.0f", s / n }'
 }
 echo
 if command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null; then
