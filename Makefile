@@ -19,7 +19,7 @@ DEB_PACKAGES := build-essential clang llvm libbpf-dev bpftool libelf-dev zlib1g-
 		golang-1.19-go
 
 CFLAGS	?= -O2 -g
-CFLAGS	+= -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Isrc -I$(BUILD)
+override CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Isrc -I$(BUILD)
 LDLIBS	+= -lbpf -lelf -lz -lcapstone -lstdc++ -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -Ibpf -I$(BUILD)
 
@@ -106,11 +106,15 @@ demo: deps all fixtures
 test: deps all unit fixtures
 	sh tests/run.sh $(BUILD)
 
-# The whole suite with the userspace built under ASan and UBSan.
+# The whole suite with the userspace built under ASan and UBSan (the
+# fixtures stay as they are: they are what is traced, not what is tested).
+SAN_FLAGS ?=
+override CFLAGS += $(SAN_FLAGS)
+override LDFLAGS += $(SAN_FLAGS)
 sanitize: deps
-	$(MAKE) BUILD=build/sanitize CC=clang \
-		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-		LDFLAGS="-fsanitize=address,undefined" test
+	$(MAKE) BUILD=build/sanitize \
+		SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+		test
 
 # The unit tests under Valgrind's memcheck.
 valgrind: unit

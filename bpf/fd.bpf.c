@@ -114,6 +114,23 @@ static __always_inline __u32 acquiring_api(long nr, long cmd)
 	return LS_API_MAX;
 }
 
+/* The calls handled below by number rather than through acquiring_api(). */
+static __always_inline bool releasing_or_special(long nr)
+{
+	switch (nr) {
+	case NR_close:
+	case NR_close_range:
+	case NR_pipe:
+	case NR_pipe2:
+	case NR_socketpair:
+	case NR_recvmsg:
+	case NR_dup2:
+	case NR_dup3:
+		return true;
+	}
+	return false;
+}
+
 /* Where the fds of this system call were created: the probed wrapper's
  * stack and name, or the call's own. */
 static __always_inline void fd_site(struct pt_regs *regs, __u32 tgid, __u32 api,
@@ -251,7 +268,10 @@ int BPF_PROG(fd_sys_exit, struct pt_regs *regs, long ret)
 	long nr = regs->orig_ax;
 	__u32 api;
 
-	if (ret < 0 || !is_target(tgid))
+	/* This runs at the end of every system call on the machine, uretprobe
+	 * returns included: a few compares before any map lookup. */
+	if (ret < 0 || (acquiring_api(nr, regs->si) == LS_API_MAX && !releasing_or_special(nr)) ||
+	    !is_target(tgid))
 		return 0;
 	switch (nr) {
 	case NR_close:

@@ -17,6 +17,7 @@
 #include "allocator.h"
 #include "noop.skel.h"
 #include "target.h"
+#include "uprobe_multi.h"
 #include "util.h"
 
 static volatile sig_atomic_t stop;
@@ -26,27 +27,31 @@ static void on_signal(int sig)
 	stop = sig;
 }
 
-static int attach(struct noop_bpf *skel, const struct probe_plan *plan, pid_t pid,
-		  struct bpf_link **links, size_t *n)
+/* The same links leakscope makes (src/probes.c): one uprobe_multi link per
+ * program and file, entries at the placed offsets, uretprobes at the entry. */
+static int attach(struct noop_bpf *skel, const struct probe_plan *plan, pid_t pid, int *fds,
+		  size_t *n)
 {
+	uint64_t offset, cookie = 0;
 	size_t i;
+	int fd;
 
 	for (i = 0; i < plan->count; i++) {
 		const struct probe_point *p = &plan->points[i];
-		LIBBPF_OPTS(bpf_uprobe_opts, ret_opts, .retprobe = true);
 
-		links[*n] = bpf_program__attach_uprobe_opts(skel->progs.noop_entry, pid, p->binary,
-							    p->offset + p->place.offset, NULL);
-		if (!links[*n])
+		offset = p->offset + p->place.offset;
+		fd = uprobe_multi__attach(skel->progs.noop_entry, p->binary, &offset, &cookie, 1,
+					  false, pid);
+		if (fd < 0)
 			return -1;
-		(*n)++;
+		fds[(*n)++] = fd;
 		if (!probe_point__returns(p))
 			continue;
-		links[*n] = bpf_program__attach_uprobe_opts(skel->progs.noop_return, pid, p->binary,
-							    p->offset, &ret_opts);
-		if (!links[*n])
+		fd = uprobe_multi__attach(skel->progs.noop_return, p->binary, &p->offset, &cookie, 1,
+					  true, pid);
+		if (fd < 0)
 			return -1;
-		(*n)++;
+		fds[(*n)++] = fd;
 	}
 	return 0;
 }
@@ -57,7 +62,7 @@ int main(int argc, char **argv)
 	struct target t = {.pidfd = -1, .release_fd = -1};
 	struct probe_plan plan = {0};
 	struct noop_bpf *skel = NULL;
-	struct bpf_link **links = NULL;
+	int *links = NULL;
 	size_t n = 0, i;
 	int rc = 1;
 
@@ -72,7 +77,15 @@ int main(int argc, char **argv)
 	    allocator__plan(&t, NULL, (1u << LS_KIND_MAX) - 1, &plan))
 		goto out;
 	allocator__place(&plan, at_entry);
-	skel = noop_bpf__open_and_load();
+	skel = noop_bpf__open();
+	if (skel) {
+		uprobe_multi__prepare(skel->progs.noop_entry);
+		uprobe_multi__prepare(skel->progs.noop_return);
+		if (noop_bpf__load(skel)) {
+			noop_bpf__destroy(skel);
+			skel = NULL;
+		}
+	}
 	links = calloc(2 * plan.count + 1, sizeof(*links));
 	if (!skel || !links || attach(skel, &plan, t.pid, links, &n)) {
 		fprintf(stderr, "noop_probes: cannot attach\n");
@@ -85,7 +98,7 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	for (i = 0; i < n; i++)
-		bpf_link__destroy(links[i]);
+		close(links[i]);
 	free(links);
 	noop_bpf__destroy(skel);
 	allocator__free_plan(&plan);
