@@ -11,6 +11,7 @@
 #include "names.h"
 #include "unwind.h"
 #include "util.h"
+#include "verdict.h"
 
 static const char usage_text[] =
     "Usage: leakscope [options] -p PID\n"
@@ -33,6 +34,9 @@ static const char usage_text[] =
     "      --full-stacks       print every frame of each stack, not the top four\n"
     "      --folded FILE       write folded stacks for flamegraph.pl at each report\n"
     "      --folded-value bytes|count   value of each folded line (default bytes)\n"
+    "      --window N          reports a verdict (growing, steady, shrinking) looks\n"
+    "                          back over (default 6)\n"
+    "      --leaks-only        show only the stacks that keep growing\n"
     "\n"
     "Tracing:\n"
     "      --kinds LIST        what to trace: heap,fd,thread,goroutine,go-heap\n"
@@ -76,6 +80,8 @@ enum {
 	OPT_UNWIND,
 	OPT_UNWIND_DEPTH,
 	OPT_UNWIND_ROWS,
+	OPT_WINDOW,
+	OPT_LEAKS_ONLY,
 };
 
 static const struct option long_options[] = {
@@ -101,6 +107,8 @@ static const struct option long_options[] = {
     {"unwind", required_argument, NULL, OPT_UNWIND},
     {"unwind-depth", required_argument, NULL, OPT_UNWIND_DEPTH},
     {"unwind-rows", required_argument, NULL, OPT_UNWIND_ROWS},
+    {"window", required_argument, NULL, OPT_WINDOW},
+    {"leaks-only", no_argument, NULL, OPT_LEAKS_ONLY},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -158,6 +166,7 @@ static void set_defaults(struct options *opt)
 	opt->unwind = LS_UNWIND_AUTO;
 	opt->unwind_depth = MAX_STACK_DEPTH;
 	opt->unwind_rows = 1 << 20;
+	opt->window = 6;
 }
 
 /* "heap,fd,thread" -> bits of enum ls_kind */
@@ -291,6 +300,13 @@ static int parse_one(int c, const char *arg, struct options *opt)
 	case OPT_UNWIND_ROWS:
 		err = parse_u64("--unwind-rows", arg, 1, 1 << 26, &v);
 		opt->unwind_rows = v;
+		break;
+	case OPT_WINDOW:
+		err = parse_u64("--window", arg, 2, VERDICT_WINDOW_MAX, &v);
+		opt->window = v;
+		break;
+	case OPT_LEAKS_ONLY:
+		opt->leaks_only = true;
 		break;
 	case 'v':
 		ls_verbose++;

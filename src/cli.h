@@ -32,6 +32,9 @@ struct options {
 	int unwind;	       /* --unwind: enum ls_unwind_mode */
 	uint32_t unwind_depth; /* --unwind-depth: frames per stack */
 	uint32_t unwind_rows;  /* --unwind-rows: rows of all unwind tables */
+	/* fleet mode (issue 7): verdicts and outputs */
+	unsigned window; /* --window: reports a verdict looks back over */
+	bool leaks_only; /* --leaks-only: only growing stacks */
 };
 
 /*

@@ -289,3 +289,16 @@ void report_history__free(struct report_history *h)
 	free(h->rows);
 	memset(h, 0, sizeof(*h));
 }
+
+void report__keep(struct report *r, bool (*keep)(const struct report_entry *e))
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < r->count; i++) {
+		if (keep(&r->entries[i]))
+			r->entries[k++] = r->entries[i];
+		else
+			free_frames(&r->entries[i]);
+	}
+	r->count = k;
+}

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "details.h"
 #include "names.h"
+#include "verdict.h"
 
 struct symbolizer;
 
@@ -24,6 +25,7 @@ struct report_entry {
 	char **frames;			  /* innermost first; frames[0] is the API */
 	size_t nframes;
 	struct details details; /* fds: what they are; threads: what they do */
+	struct verdict verdict; /* over the last reports (src/verdict.c) */
 };
 
 /* What one kind amounts to in a report. */
@@ -86,6 +88,8 @@ static inline struct report_process *report__process(const struct report *r, uin
 void report__gather(struct report *r, const struct report_sources *src,
 		    struct report_history *history);
 void report__free(struct report *r);
+/* Keeps the entries `keep` accepts (in their order), frees the others. */
+void report__keep(struct report *r, bool (*keep)(const struct report_entry *e));
 void report_history__free(struct report_history *h);
 
 /* Printers. */

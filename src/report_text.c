@@ -27,12 +27,38 @@ static const struct kind_words {
 			 "frees of objects sampled before tracing"},
 };
 
+/* "growing +800 B/s for 6 s", "steady for 4 s", "shrinking -2.0/s for 3 s" */
+static void format_verdict(char *buf, size_t len, const struct report *r,
+			   const struct report_entry *e)
+{
+	const struct verdict *v = &e->verdict;
+	char rate[32] = "", age[32];
+
+	if (v->kind == VERDICT_FIRST || v->kind == VERDICT_NEW) {
+		snprintf(buf, len, "%s", verdict__name(v->kind));
+		return;
+	}
+	if (v->kind != VERDICT_STEADY && kind__has_bytes(e->row.site.kind)) {
+		rate[0] = v->rate < 0 ? '-' : '+';
+		format_bytes(v->rate < 0 ? -v->rate : v->rate, rate + 1, sizeof(rate) - 3);
+		strcat(rate, "/s");
+	} else if (v->kind != VERDICT_STEADY) {
+		snprintf(rate, sizeof(rate), "%+.1f/s", v->rate);
+	}
+	format_age(r->now_ns > v->since_ns ? r->now_ns - v->since_ns : 0, age, sizeof(age));
+	snprintf(buf, len, "%s%s%s for %s", verdict__name(v->kind), rate[0] ? " " : "", rate, age);
+}
+
 static void format_trend(char *buf, size_t len, const struct report *r,
 			 const struct report_entry *e)
 {
 	double secs = r->since_prev_ns / 1e9;
 	char rate[32];
 
+	if (e->verdict.kind != VERDICT_NONE) {
+		format_verdict(buf, len, r, e);
+		return;
+	}
 	if (r->seq == 1 || secs <= 0) {
 		snprintf(buf, len, "-");
 		return;
@@ -196,7 +222,7 @@ static void print_summary(FILE *out, const struct report *r, const struct option
 static void print_entry(FILE *out, const struct report *r, const struct report_entry *e,
 			const struct options *opt)
 {
-	char outstanding[112], age[32], trend[48];
+	char outstanding[112], age[32], trend[64];
 	/* generations start up to a second before tracing did */
 	uint64_t age_ns = aggregate__age_ns(&e->row, r->now_ns);
 
@@ -205,7 +231,7 @@ static void print_entry(FILE *out, const struct report *r, const struct report_e
 	format_trend(trend, sizeof(trend), r, e);
 	if (r->nprocs > 1)
 		fprintf(out, "%-7u ", e->row.site.tgid);
-	fprintf(out, "%-7s %-20s %8" PRId64 " %7s  %-22s ", kind__name(e->row.site.kind),
+	fprintf(out, "%-7s %-20s %8" PRId64 " %7s  %-28s ", kind__name(e->row.site.kind),
 		outstanding, e->row.count, age, trend);
 	print_stack(out, e, opt->full_stacks);
 }
@@ -237,7 +263,7 @@ void report_text__print(FILE *out, const struct report *r, const struct options 
 		if (!header) {
 			if (r->nprocs > 1)
 				fprintf(out, "%-7s ", "pid");
-			fprintf(out, "%-7s %-20s %8s %7s  %-22s %s\n", "kind", "outstanding",
+			fprintf(out, "%-7s %-20s %8s %7s  %-28s %s\n", "kind", "outstanding",
 				"objects", "oldest", "trend", "stack");
 			header = true;
 		}

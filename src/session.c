@@ -79,6 +79,7 @@ static int on_event(void *ctx, void *data, size_t len)
 int session__start(struct session *s)
 {
 	s->start_ns = monotonic_ns();
+	s->verdicts = verdicts__new(s->opt->window);
 	attached_places__add_plan(&s->places, s->plan);
 	add_process(s, s->target->pid, s->target->comm);
 	if (s->go && s->go->is_go)
@@ -169,6 +170,9 @@ static int emit_report(struct session *s, bool final)
 
 	refresh_processes(s);
 	report__gather(&r, &src, &s->history);
+	verdicts__update(s->verdicts, &r);
+	if (s->opt->leaks_only)
+		report__keep(&r, verdict__entry_growing);
 	r.traced_ns = r.now_ns - s->start_ns;
 	report_text__print(stdout, &r, s->opt);
 	if (s->opt->folded_path) {
@@ -254,4 +258,5 @@ void session__close(struct session *s)
 	attached_places__free(&s->places);
 	ring_buffer__free(s->events);
 	report_history__free(&s->history);
+	verdicts__free(s->verdicts);
 }

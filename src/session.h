@@ -39,6 +39,7 @@ struct session {
 	struct unwinder *unwinder; /* unwind tables of what they map, NULL: none */
 	struct ring_buffer *events;
 	struct report_history history;
+	struct verdicts *verdicts; /* growing, steady, shrinking per stack */
 	uint64_t start_ns;
 	unsigned long reports;
 };

@@ -1,0 +1,102 @@
+# End-to-end: fleet mode (issue 7): verdicts over time, and the outputs
+# other tools read.
+
+# The fixture leaks 1000 bytes at leak_grow every 100 ms for 4 s, while
+# cache_fill fills its 8 slots of 4096 bytes in the first 0.8 s and stops.
+t_verdicts() {
+	"$LEAKSCOPE" -i 0.5 --window 4 --folded "$T/f" -- "$FIX/verdicts" >"$T/out" 2>"$T/err"
+	expect_eq "leakscope exit code" 0 $?
+	expect_folded "$T/f" "main;leak_grow;malloc" 40000
+	expect_folded "$T/f" "main;cache_fill;malloc" 32768
+	sed -n '/final report/,$p' "$T/out" >"$T/final"
+	expect_match "the leak is growing, with its rate" \
+		"^heap +39\.1 KiB +40 .* growing \+[0-9.]+ KiB/s for [0-9]+ s +malloc <- leak_grow <- main" \
+		"$T/final"
+	expect_match "the cache is steady" \
+		"^heap +32\.0 KiB +8 .* steady for [0-9]+ s +malloc <- cache_fill <- main" "$T/final"
+	expect_match "the first report has no verdict yet" \
+		"^heap .* 1 s  - +malloc <- (leak_grow|cache_fill)" "$T/out"
+}
+run_test "fleet: verdicts growing (leak) and steady (cache) at the final report" t_verdicts
+
+t_leaks_only() {
+	"$LEAKSCOPE" -i 0.5 --window 4 --leaks-only -- "$FIX/verdicts" >"$T/out" 2>"$T/err"
+	expect_eq "leakscope exit code" 0 $?
+	sed -n '/final report/,$p' "$T/out" >"$T/final"
+	expect_match "the leak is shown" "growing .* malloc <- leak_grow <- main" "$T/final"
+	expect_no_match "the cache is not" "cache_fill" "$T/final"
+}
+run_test "fleet: --leaks-only shows only growing stacks" t_leaks_only
+
+# The bytes of the heap stacks ending (root first) with TAIL in the last JSON
+# report of FILE, by jq.
+json_bytes() {
+	tail -n 1 "$1" | jq --arg tail "$2" \
+		'[.stacks[] | select(.kind == "heap") | select((.frames | reverse | join(";")) | endswith($tail)) | .bytes] | add // 0'
+}
+
+t_json() {
+	"$LEAKSCOPE" -i 0.5 --json "$T/j" -- "$FIX/verdicts" >"$T/out" 2>"$T/err"
+	expect_eq "leakscope exit code" 0 $?
+	# one object per line, one line per report (as many as text reports)
+	expect_eq "a valid object per line" "$(grep -c '^leakscope: pid' "$T/out")" \
+		"$(jq -c 'select(.report > 0)' "$T/j" | wc -l)"
+	expect_eq "leak bytes" 40000 "$(json_bytes "$T/j" "main;leak_grow;malloc")"
+	expect_eq "cache bytes" 32768 "$(json_bytes "$T/j" "main;cache_fill;malloc")"
+	expect_eq "leak verdict" growing "$(tail -n 1 "$T/j" | jq -r \
+		'.stacks[] | select(.frames[1] == "leak_grow") | .verdict')"
+	expect_eq "cache verdict" steady "$(tail -n 1 "$T/j" | jq -r \
+		'.stacks[] | select(.frames[1] == "cache_fill") | .verdict')"
+	expect_eq "leak objects, process" "40 verdicts true 0" "$(tail -n 1 "$T/j" | jq -r \
+		'(.stacks[] | select(.frames[1] == "leak_grow") | .objects | tostring) + " " +
+		 .processes[0].comm + " " + (.final | tostring) + " " +
+		 (.processes[0].exit_status | tostring)')"
+	expect_eq "heap counters" "48 0" "$(tail -n 1 "$T/j" | jq -r \
+		'.kinds.heap.counters | "\(.acquired) \(.released)"')"
+
+	# --json -: the JSON on stdout, no text
+	"$LEAKSCOPE" --json - -- "$FIX/heap_leaks" >"$T/j2" 2>"$T/err"
+	grep -v '^leaked$' "$T/j2" >"$T/j3"
+	expect_eq "one line of JSON" 1 "$(wc -l <"$T/j3")"
+	local site
+	for site in $HEAP_LEAKS_SITES; do
+		expect_eq "bytes at ${site%:*}" "${site##*:}" "$(json_bytes "$T/j3" "${site%:*}")"
+	done
+}
+run_test "fleet: --json, one object per report, exact values and verdicts" t_json
+
+# go tool pprof from Debian's golang-1.19-go, with its caches in $T
+GO_PPROF=/usr/lib/go-1.19/bin/go
+
+# pprof_cum FILE SAMPLE_INDEX FUNCTION: the cum value of FUNCTION in -top
+pprof_cum() {
+	local unit=
+	[ "$2" = inuse_space ] && unit=-unit=B
+	HOME=$T GOCACHE=$T/gocache "$GO_PPROF" tool pprof -top $unit -sample_index="$2" "$1" \
+		2>/dev/null | awk -v fn="$3" '$NF == fn { print $4; exit }'
+}
+
+t_pprof() {
+	"$LEAKSCOPE" --pprof "$T/heap.pb.gz" -- "$FIX/heap_leaks" >"$T/out" 2>"$T/err"
+	expect_eq "leakscope exit code" 0 $?
+	expect_eq "gzip" "1f8b" "$(head -c 2 "$T/heap.pb.gz" | od -An -tx1 | tr -d ' \n')"
+	HOME=$T GOCACHE=$T/gocache "$GO_PPROF" tool pprof -top "$T/heap.pb.gz" >"$T/top" 2>&1
+	expect_match "go tool pprof reads it, inuse_space by default" "^Type: inuse_space" "$T/top"
+	expect_match "the process in the comment" "^leakscope: pid [0-9]+ \(heap_leaks\)" "$T/top"
+	local site fn
+	for site in $HEAP_LEAKS_SITES; do
+		fn=${site%:*}; fn=${fn#main;}; fn=${fn%;*}
+		expect_eq "inuse_space at $fn" "${site##*:}B" "$(pprof_cum "$T/heap.pb.gz" inuse_space "$fn")"
+	done
+	expect_eq "inuse_objects at leak_malloc" 10 \
+		"$(pprof_cum "$T/heap.pb.gz" inuse_objects leak_malloc)"
+	expect_eq "inuse_objects at leak_strdup" 7 \
+		"$(pprof_cum "$T/heap.pb.gz" inuse_objects leak_strdup)"
+
+	# fds and threads are counts
+	"$LEAKSCOPE" -i 1 --count 1 --pprof "$T/fd.pb.gz" -- "$FIX/fd_leaks" >"$T/out2" 2>"$T/err2"
+	expect_eq "fds at open_leak" 7 "$(pprof_cum "$T/fd.pb.gz" fds open_leak)"
+	expect_eq "fds at socket_leak" 3 "$(pprof_cum "$T/fd.pb.gz" fds socket_leak)"
+	expect_eq "threads at spawn_stuck" 6 "$(pprof_cum "$T/fd.pb.gz" threads spawn_stuck)"
+}
+run_test "fleet: --pprof read by go tool pprof, exact values per function" t_pprof
