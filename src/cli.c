@@ -37,6 +37,8 @@ static const char usage_text[] =
     "      --window N          reports a verdict (growing, steady, shrinking) looks\n"
     "                          back over (default 6)\n"
     "      --leaks-only        show only the stacks that keep growing\n"
+    "      --json FILE         append each report to FILE as one line of JSON\n"
+    "                          (- for standard output, instead of the text)\n"
     "\n"
     "Tracing:\n"
     "      --kinds LIST        what to trace: heap,fd,thread,goroutine,go-heap\n"
@@ -82,6 +84,7 @@ enum {
 	OPT_UNWIND_ROWS,
 	OPT_WINDOW,
 	OPT_LEAKS_ONLY,
+	OPT_JSON,
 };
 
 static const struct option long_options[] = {
@@ -109,6 +112,7 @@ static const struct option long_options[] = {
     {"unwind-rows", required_argument, NULL, OPT_UNWIND_ROWS},
     {"window", required_argument, NULL, OPT_WINDOW},
     {"leaks-only", no_argument, NULL, OPT_LEAKS_ONLY},
+    {"json", required_argument, NULL, OPT_JSON},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -307,6 +311,9 @@ static int parse_one(int c, const char *arg, struct options *opt)
 		break;
 	case OPT_LEAKS_ONLY:
 		opt->leaks_only = true;
+		break;
+	case OPT_JSON:
+		opt->json_path = arg;
 		break;
 	case 'v':
 		ls_verbose++;

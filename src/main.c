@@ -226,6 +226,8 @@ int main(int argc, char **argv)
 		return rc;
 	libbpf_set_print(libbpf_print);
 	rc = check_output_path(opt.folded_path);
+	if (!rc && opt.json_path && strcmp(opt.json_path, "-"))
+		rc = check_output_path(opt.json_path);
 	if (rc)
 		return rc;
 	rc = check_machine();

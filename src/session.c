@@ -80,6 +80,15 @@ int session__start(struct session *s)
 {
 	s->start_ns = monotonic_ns();
 	s->verdicts = verdicts__new(s->opt->window);
+	if (s->opt->json_path) {
+		bool out = !strcmp(s->opt->json_path, "-");
+
+		s->json = out ? stdout : fopen(s->opt->json_path, "w");
+		if (!s->json) {
+			ls_error("cannot write %s: %s", s->opt->json_path, strerror(errno));
+			return LS_EXIT_OUTPUT;
+		}
+	}
 	attached_places__add_plan(&s->places, s->plan);
 	add_process(s, s->target->pid, s->target->comm);
 	if (s->go && s->go->is_go)
@@ -174,7 +183,10 @@ static int emit_report(struct session *s, bool final)
 	if (s->opt->leaks_only)
 		report__keep(&r, verdict__entry_growing);
 	r.traced_ns = r.now_ns - s->start_ns;
-	report_text__print(stdout, &r, s->opt);
+	if (s->json != stdout)
+		report_text__print(stdout, &r, s->opt);
+	if (s->json)
+		report_json__print(s->json, &r);
 	if (s->opt->folded_path) {
 		err = report_folded__write(s->opt->folded_path, &r, s->opt->folded_value);
 		if (err)
@@ -259,4 +271,6 @@ void session__close(struct session *s)
 	ring_buffer__free(s->events);
 	report_history__free(&s->history);
 	verdicts__free(s->verdicts);
+	if (s->json && s->json != stdout)
+		fclose(s->json);
 }

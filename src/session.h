@@ -40,6 +40,7 @@ struct session {
 	struct ring_buffer *events;
 	struct report_history history;
 	struct verdicts *verdicts; /* growing, steady, shrinking per stack */
+	FILE *json;		   /* --json, NULL: none */
 	uint64_t start_ns;
 	unsigned long reports;
 };
