@@ -30,7 +30,7 @@ OBJS	 := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
 LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 
 # Unit tests: each links the modules it tests, never the BPF skeleton.
-UNIT_TESTS := symbolize aggregate cli report placement cfi gopclntab verdict report_json
+UNIT_TESTS := symbolize aggregate cli report placement cfi gopclntab verdict report_json protobuf
 UNIT_BINS  := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 UNIT_MODS_symbolize := proc_maps elf_file elf_symtab go_elf gopclntab symbolizer util
 UNIT_MODS_gopclntab := elf_file elf_symtab go_elf gopclntab util
@@ -39,6 +39,7 @@ UNIT_MODS_cli	    := cli names util
 UNIT_MODS_report    := report_text report_folded aggregate details names util verdict
 UNIT_MODS_verdict   := verdict names util
 UNIT_MODS_report_json := report_json aggregate details names util verdict
+UNIT_MODS_protobuf  := protobuf util
 UNIT_MODS_placement := placement
 UNIT_MODS_cfi	    := cfi unwind_table elf_file
 

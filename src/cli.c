@@ -39,6 +39,8 @@ static const char usage_text[] =
     "      --leaks-only        show only the stacks that keep growing\n"
     "      --json FILE         append each report to FILE as one line of JSON\n"
     "                          (- for standard output, instead of the text)\n"
+    "      --pprof FILE        rewrite FILE with a gzipped pprof profile at each\n"
+    "                          report (FILE.PID.pb.gz each when several processes)\n"
     "\n"
     "Tracing:\n"
     "      --kinds LIST        what to trace: heap,fd,thread,goroutine,go-heap\n"
@@ -85,6 +87,7 @@ enum {
 	OPT_WINDOW,
 	OPT_LEAKS_ONLY,
 	OPT_JSON,
+	OPT_PPROF,
 };
 
 static const struct option long_options[] = {
@@ -113,6 +116,7 @@ static const struct option long_options[] = {
     {"window", required_argument, NULL, OPT_WINDOW},
     {"leaks-only", no_argument, NULL, OPT_LEAKS_ONLY},
     {"json", required_argument, NULL, OPT_JSON},
+    {"pprof", required_argument, NULL, OPT_PPROF},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -314,6 +318,9 @@ static int parse_one(int c, const char *arg, struct options *opt)
 		break;
 	case OPT_JSON:
 		opt->json_path = arg;
+		break;
+	case OPT_PPROF:
+		opt->pprof_path = arg;
 		break;
 	case 'v':
 		ls_verbose++;

@@ -33,9 +33,10 @@ struct options {
 	uint32_t unwind_depth; /* --unwind-depth: frames per stack */
 	uint32_t unwind_rows;  /* --unwind-rows: rows of all unwind tables */
 	/* fleet mode (issue 7): verdicts and outputs */
-	unsigned window;       /* --window: reports a verdict looks back over */
-	bool leaks_only;       /* --leaks-only: only growing stacks */
-	const char *json_path; /* --json: a line per report, "-": stdout */
+	unsigned window;	/* --window: reports a verdict looks back over */
+	bool leaks_only;	/* --leaks-only: only growing stacks */
+	const char *json_path;	/* --json: a line per report, "-": stdout */
+	const char *pprof_path; /* --pprof: gzipped pprof profiles */
 };
 
 /*

@@ -228,6 +228,8 @@ int main(int argc, char **argv)
 	rc = check_output_path(opt.folded_path);
 	if (!rc && opt.json_path && strcmp(opt.json_path, "-"))
 		rc = check_output_path(opt.json_path);
+	if (!rc)
+		rc = check_output_path(opt.pprof_path);
 	if (rc)
 		return rc;
 	rc = check_machine();

@@ -100,5 +100,9 @@ int report_folded__write(const char *path, const struct report *r, enum folded_v
 void report_json__print(FILE *out, const struct report *r);
 /* A JSON string, quoted and escaped (invalid UTF-8 as U+FFFD). */
 void json__string(FILE *out, const char *s);
+/* A gzipped pprof profile of process `pid` in *out (malloc'd); 0 or -errno. */
+int report_pprof__encode(const struct report *r, int pid, uint8_t **out, size_t *len);
+/* Rewrites `path` with it (several processes: PATH.PID.pb.gz each); -errno. */
+int report_pprof__write(const char *path, const struct report *r);
 
 #endif /* REPORT_H */

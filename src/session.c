@@ -192,6 +192,11 @@ static int emit_report(struct session *s, bool final)
 		if (err)
 			ls_error("cannot write %s: %s", s->opt->folded_path, strerror(-err));
 	}
+	if (s->opt->pprof_path && !err) {
+		err = report_pprof__write(s->opt->pprof_path, &r);
+		if (err)
+			ls_error("cannot write %s: %s", s->opt->pprof_path, strerror(-err));
+	}
 	report__free(&r);
 	return err ? LS_EXIT_OUTPUT : 0;
 }
