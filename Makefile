@@ -16,7 +16,7 @@ BPFTOOL	?= bpftool
 DEB_PACKAGES := build-essential clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 		libcapstone-dev libjemalloc-dev libjemalloc2 clang-format valgrind \
 		libclang-rt-14-dev binutils procps redis-server redis-tools \
-		golang-1.19-go jq
+		golang-1.19-go jq curl prometheus
 
 CFLAGS	?= -O2 -g
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Isrc -I$(BUILD)
@@ -30,7 +30,7 @@ OBJS	 := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
 LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 
 # Unit tests: each links the modules it tests, never the BPF skeleton.
-UNIT_TESTS := symbolize aggregate cli report placement cfi gopclntab verdict report_json protobuf
+UNIT_TESTS := symbolize aggregate cli report placement cfi gopclntab verdict report_json protobuf prometheus
 UNIT_BINS  := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 UNIT_MODS_symbolize := proc_maps elf_file elf_symtab go_elf gopclntab symbolizer util
 UNIT_MODS_gopclntab := elf_file elf_symtab go_elf gopclntab util
@@ -40,6 +40,7 @@ UNIT_MODS_report    := report_text report_folded aggregate details names util ve
 UNIT_MODS_verdict   := verdict names util
 UNIT_MODS_report_json := report_json aggregate details names util verdict
 UNIT_MODS_protobuf  := protobuf util
+UNIT_MODS_prometheus := report_prometheus names util
 UNIT_MODS_placement := placement
 UNIT_MODS_cfi	    := cfi unwind_table elf_file
 

@@ -41,6 +41,8 @@ static const char usage_text[] =
     "                          (- for standard output, instead of the text)\n"
     "      --pprof FILE        rewrite FILE with a gzipped pprof profile at each\n"
     "                          report (FILE.PID.pb.gz each when several processes)\n"
+    "      --listen ADDR       serve /metrics (Prometheus), /pprof?pid=N and\n"
+    "                          /folded?pid=N over HTTP on ADDR, e.g. 127.0.0.1:9464\n"
     "\n"
     "Tracing:\n"
     "      --kinds LIST        what to trace: heap,fd,thread,goroutine,go-heap\n"
@@ -88,6 +90,7 @@ enum {
 	OPT_LEAKS_ONLY,
 	OPT_JSON,
 	OPT_PPROF,
+	OPT_LISTEN,
 };
 
 static const struct option long_options[] = {
@@ -117,6 +120,7 @@ static const struct option long_options[] = {
     {"leaks-only", no_argument, NULL, OPT_LEAKS_ONLY},
     {"json", required_argument, NULL, OPT_JSON},
     {"pprof", required_argument, NULL, OPT_PPROF},
+    {"listen", required_argument, NULL, OPT_LISTEN},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -321,6 +325,13 @@ static int parse_one(int c, const char *arg, struct options *opt)
 		break;
 	case OPT_PPROF:
 		opt->pprof_path = arg;
+		break;
+	case OPT_LISTEN:
+		if (!strchr(arg, ':')) {
+			ls_error("invalid --listen '%s' (expected HOST:PORT)", arg);
+			return LS_EXIT_USAGE;
+		}
+		opt->listen = arg;
 		break;
 	case 'v':
 		ls_verbose++;

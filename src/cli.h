@@ -37,6 +37,7 @@ struct options {
 	bool leaks_only;	/* --leaks-only: only growing stacks */
 	const char *json_path;	/* --json: a line per report, "-": stdout */
 	const char *pprof_path; /* --pprof: gzipped pprof profiles */
+	const char *listen;	/* --listen: serve /metrics, /pprof, /folded */
 };
 
 /*

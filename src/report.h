@@ -96,6 +96,9 @@ void report_history__free(struct report_history *h);
 void report_text__print(FILE *out, const struct report *r, const struct options *opt);
 /* Rewrites `path` with the report's folded stacks; -errno on failure. */
 int report_folded__write(const char *path, const struct report *r, enum folded_value value);
+void report_folded__print(FILE *out, const struct report *r, enum folded_value value);
+/* The Prometheus text exposition of r: per process and kind, no stacks. */
+void report_prometheus__print(FILE *out, const struct report *r);
 /* One line of JSON per report (src/report_json.c). */
 void report_json__print(FILE *out, const struct report *r);
 /* A JSON string, quoted and escaped (invalid UTF-8 as U+FFFD). */

@@ -18,17 +18,10 @@ static void put_frame(FILE *out, const char *s)
 		fputc(*s == ';' ? ':' : *s == '\n' ? ' ' : *s, out);
 }
 
-int report_folded__write(const char *path, const struct report *r, enum folded_value value)
+void report_folded__print(FILE *out, const struct report *r, enum folded_value value)
 {
-	char tmp[4096];
 	size_t i, k;
-	FILE *out;
 
-	/* Written aside and renamed, so a reader never sees half a file. */
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	out = fopen(tmp, "w");
-	if (!out)
-		return -errno;
 	for (i = 0; i < r->count; i++) {
 		const struct report_entry *e = &r->entries[i];
 
@@ -49,6 +42,19 @@ int report_folded__write(const char *path, const struct report *r, enum folded_v
 			value == FOLDED_BYTES && kind__has_bytes(e->row.site.kind) ? e->row.bytes
 										   : e->row.count);
 	}
+}
+
+int report_folded__write(const char *path, const struct report *r, enum folded_value value)
+{
+	char tmp[4096];
+	FILE *out;
+
+	/* Written aside and renamed, so a reader never sees half a file. */
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	out = fopen(tmp, "w");
+	if (!out)
+		return -errno;
+	report_folded__print(out, r, value);
 	if (ferror(out) | fclose(out) || rename(tmp, path)) {
 		int err = -errno;
 

@@ -11,6 +11,7 @@
 #include "leakscope.skel.h"
 #include "allocator.h"
 #include "go_runtime.h"
+#include "http_server.h"
 #include "probes.h"
 #include "session.h"
 #include "symbolizer.h"
@@ -88,6 +89,11 @@ int session__start(struct session *s)
 			ls_error("cannot write %s: %s", s->opt->json_path, strerror(errno));
 			return LS_EXIT_OUTPUT;
 		}
+	}
+	if (s->opt->listen) {
+		s->http = http_server__start(s->opt->listen);
+		if (!s->http)
+			return LS_EXIT_OUTPUT;
 	}
 	attached_places__add_plan(&s->places, s->plan);
 	add_process(s, s->target->pid, s->target->comm);
@@ -180,6 +186,8 @@ static int emit_report(struct session *s, bool final)
 	refresh_processes(s);
 	report__gather(&r, &src, &s->history);
 	verdicts__update(s->verdicts, &r);
+	if (s->http) /* the whole report, even with --leaks-only */
+		http_server__publish(s->http, &r, s->opt->folded_value);
 	if (s->opt->leaks_only)
 		report__keep(&r, verdict__entry_growing);
 	r.traced_ns = r.now_ns - s->start_ns;
@@ -275,6 +283,7 @@ void session__close(struct session *s)
 	attached_places__free(&s->places);
 	ring_buffer__free(s->events);
 	report_history__free(&s->history);
+	http_server__stop(s->http);
 	verdicts__free(s->verdicts);
 	if (s->json && s->json != stdout)
 		fclose(s->json);

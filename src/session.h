@@ -41,6 +41,7 @@ struct session {
 	struct report_history history;
 	struct verdicts *verdicts; /* growing, steady, shrinking per stack */
 	FILE *json;		   /* --json, NULL: none */
+	struct http_server *http;  /* --listen, NULL: none */
 	uint64_t start_ns;
 	unsigned long reports;
 };

@@ -100,3 +100,71 @@ t_pprof() {
 	expect_eq "threads at spawn_stuck" 6 "$(pprof_cum "$T/fd.pb.gz" threads spawn_stuck)"
 }
 run_test "fleet: --pprof read by go tool pprof, exact values per function" t_pprof
+
+# --listen, scraped by Debian's prometheus (both on 127.0.0.1 only), and
+# /pprof and /folded fetched with curl. Everything started here is stopped
+# here; every wait is bounded.
+t_listen_prometheus() {
+	local port=19464 prom_port=19090 ls prom fix i v=
+	command -v prometheus >/dev/null || { fail "prometheus not installed"; return; }
+	"$LEAKSCOPE" -v -i 1 --listen 127.0.0.1:$port -- "$FIX/heap_leaks" --wait \
+		>"$T/out" 2>"$T/err" &
+	ls=$!
+	wait_for "$T/err" "tracing PID [0-9]+"
+	fix=$(sed -n 's/.*tracing PID \([0-9]*\).*/\1/p' "$T/err" | head -n 1)
+	wait_for "$T/out" "^ready"
+	kill -USR1 "$fix"
+	wait_for "$T/out" "^leaked"
+	cat >"$T/prometheus.yml" <<-YAML
+	global:
+	  scrape_interval: 1s
+	  evaluation_interval: 1s
+	scrape_configs:
+	  - job_name: leakscope
+	    scrape_interval: 1s
+	    scrape_timeout: 1s
+	    static_configs:
+	      - targets: ['127.0.0.1:$port']
+	YAML
+	prometheus --config.file="$T/prometheus.yml" --storage.tsdb.path="$T/tsdb" \
+		--web.listen-address=127.0.0.1:$prom_port >"$T/prometheus.log" 2>&1 &
+	prom=$!
+	# the fixture's leaks (25187 bytes) and its stdout buffer (4096)
+	for i in $(seq 60); do
+		v=$(curl -s --max-time 2 "http://127.0.0.1:$prom_port/api/v1/query" \
+			--data-urlencode "query=leakscope_outstanding_bytes{kind=\"heap\",pid=\"$fix\",comm=\"heap_leaks\"}" |
+			jq -r '.data.result[0].value[1] // empty' 2>/dev/null)
+		[ "$v" = 29283 ] && break
+		sleep 0.5
+	done
+	expect_eq "outstanding heap bytes, from Prometheus's API" 29283 "$v"
+	v=$(curl -s --max-time 2 "http://127.0.0.1:$prom_port/api/v1/query" \
+		--data-urlencode "query=leakscope_outstanding_objects{kind=\"heap\",pid=\"$fix\"}" |
+		jq -r '.data.result[0].value[1] // empty')
+	expect_eq "outstanding heap blocks, from Prometheus's API" 35 "$v"
+
+	curl -s --max-time 2 "http://127.0.0.1:$port/metrics" >"$T/metrics"
+	expect_match "a growth-rate gauge" "^leakscope_growth_bytes_per_second\{pid=\"$fix\",comm=\"heap_leaks\",kind=\"heap\"\} " "$T/metrics"
+	expect_match "drop counter" '^leakscope_dropped_total\{kind="heap"\} 0$' "$T/metrics"
+	expect_match "lost stacks counter" '^leakscope_lost_stacks_total\{kind="heap"\} 0$' "$T/metrics"
+	expect_no_match "no stack in a label" "leak_|malloc" "$T/metrics"
+	curl -s --max-time 2 "http://127.0.0.1:$port/folded?pid=$fix" >"$T/folded"
+	expect_heap_leaks_sites "$T/folded"
+	curl -s --max-time 2 -o "$T/p.pb.gz" "http://127.0.0.1:$port/pprof?pid=$fix"
+	expect_eq "pprof over HTTP at leak_realloc" 12288B "$(pprof_cum "$T/p.pb.gz" inuse_space leak_realloc)"
+	expect_eq "unknown pid" 404 "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
+		"http://127.0.0.1:$port/pprof?pid=1")"
+	expect_eq "unknown path" 404 "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
+		"http://127.0.0.1:$port/nothing")"
+
+	kill -TERM "$prom"
+	wait "$prom" 2>/dev/null
+	kill -INT "$ls"
+	wait "$ls"
+	expect_eq "leakscope exit code" 0 $?
+	kill -TERM "$fix" 2>/dev/null
+	expect_eq "the port is closed" 000 "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
+		"http://127.0.0.1:$port/metrics")"
+}
+run_test "fleet: --listen /metrics scraped by prometheus, /pprof, /folded" t_listen_prometheus
+
