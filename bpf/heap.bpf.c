@@ -24,6 +24,10 @@ static __always_inline void alloc_enter(struct pt_regs *ctx, __u64 size, __u64 o
 
 	if (!cs)
 		return;
+	/* A release wrapper's inner free (operator delete -> free) comes
+	 * before this thread allocates again: after an allocation, a free of
+	 * the last address released is a new release of a reused block. */
+	cs->released_ptr = 0;
 	if (cs->alloc_sp) {
 		count(LS_KIND_HEAP, CNT_NESTED); /* e.g. malloc inside operator new */
 		return;

@@ -93,6 +93,15 @@ t_static() {
 }
 run_test "heap: statically linked allocator in the executable" t_static
 
+t_prefixed() {
+	"$LEAKSCOPE" -v --kinds heap --folded "$T/f" -- "$FIX/prefixed_alloc" >"$T/out" 2>"$T/err"
+	expect_match "je_malloc probed in the executable" "probe je_malloc +.*prefixed_alloc\+" "$T/err"
+	expect_folded "$T/f" "main;leak_je;malloc" 1200
+	expect_no_match "churn contributes nothing" "churn_je" "$T/f"
+	expect_no_match "counted once, not in libc's malloc under je_malloc" ";je_malloc;" "$T/f"
+}
+run_test "heap: a prefixed allocator (je_malloc) in the executable, no options" t_prefixed
+
 t_stripped() {
 	"$LEAKSCOPE" --folded "$T/f" -- "$FIX/heap_leaks_stripped" >"$T/out" 2>"$T/err"
 	# no symbols: the executable's frames are module+offset, values exact
