@@ -43,6 +43,8 @@ static const char usage_text[] =
     "                          report (FILE.PID.pb.gz each when several processes)\n"
     "      --listen ADDR       serve /metrics (Prometheus), /pprof?pid=N and\n"
     "                          /folded?pid=N over HTTP on ADDR, e.g. 127.0.0.1:9464\n"
+    "      --push URL          push folded stacks to a Pyroscope server at each\n"
+    "                          report (URL/ingest), e.g. http://127.0.0.1:4040\n"
     "\n"
     "Tracing:\n"
     "      --kinds LIST        what to trace: heap,fd,thread,goroutine,go-heap\n"
@@ -91,6 +93,7 @@ enum {
 	OPT_JSON,
 	OPT_PPROF,
 	OPT_LISTEN,
+	OPT_PUSH,
 };
 
 static const struct option long_options[] = {
@@ -121,6 +124,7 @@ static const struct option long_options[] = {
     {"json", required_argument, NULL, OPT_JSON},
     {"pprof", required_argument, NULL, OPT_PPROF},
     {"listen", required_argument, NULL, OPT_LISTEN},
+    {"push", required_argument, NULL, OPT_PUSH},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -332,6 +336,13 @@ static int parse_one(int c, const char *arg, struct options *opt)
 			return LS_EXIT_USAGE;
 		}
 		opt->listen = arg;
+		break;
+	case OPT_PUSH:
+		if (strncmp(arg, "http://", 7) || !arg[7] || arg[7] == '/' || arg[7] == ':') {
+			ls_error("invalid --push '%s' (expected http://HOST[:PORT][/PATH])", arg);
+			return LS_EXIT_USAGE;
+		}
+		opt->push = arg;
 		break;
 	case 'v':
 		ls_verbose++;

@@ -38,6 +38,7 @@ struct options {
 	const char *json_path;	/* --json: a line per report, "-": stdout */
 	const char *pprof_path; /* --pprof: gzipped pprof profiles */
 	const char *listen;	/* --listen: serve /metrics, /pprof, /folded */
+	const char *push;	/* --push: a Pyroscope server's URL */
 };
 
 /*

@@ -12,6 +12,7 @@
 #include "allocator.h"
 #include "go_runtime.h"
 #include "http_server.h"
+#include "push.h"
 #include "probes.h"
 #include "session.h"
 #include "symbolizer.h"
@@ -94,6 +95,11 @@ int session__start(struct session *s)
 		s->http = http_server__start(s->opt->listen);
 		if (!s->http)
 			return LS_EXIT_OUTPUT;
+	}
+	if (s->opt->push) {
+		s->push = push__new(s->opt->push);
+		if (!s->push)
+			return LS_EXIT_USAGE;
 	}
 	attached_places__add_plan(&s->places, s->plan);
 	add_process(s, s->target->pid, s->target->comm);
@@ -188,6 +194,8 @@ static int emit_report(struct session *s, bool final)
 	verdicts__update(s->verdicts, &r);
 	if (s->http) /* the whole report, even with --leaks-only */
 		http_server__publish(s->http, &r, s->opt->folded_value);
+	if (s->push)
+		push__report(s->push, &r);
 	if (s->opt->leaks_only)
 		report__keep(&r, verdict__entry_growing);
 	r.traced_ns = r.now_ns - s->start_ns;
@@ -284,6 +292,7 @@ void session__close(struct session *s)
 	ring_buffer__free(s->events);
 	report_history__free(&s->history);
 	http_server__stop(s->http);
+	push__free(s->push);
 	verdicts__free(s->verdicts);
 	if (s->json && s->json != stdout)
 		fclose(s->json);

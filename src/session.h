@@ -42,6 +42,7 @@ struct session {
 	struct verdicts *verdicts; /* growing, steady, shrinking per stack */
 	FILE *json;		   /* --json, NULL: none */
 	struct http_server *http;  /* --listen, NULL: none */
+	struct pusher *push;	   /* --push, NULL: none */
 	uint64_t start_ns;
 	unsigned long reports;
 };

@@ -168,3 +168,56 @@ t_listen_prometheus() {
 }
 run_test "fleet: --listen /metrics scraped by prometheus, /pprof, /folded" t_listen_prometheus
 
+# --push against a receiver on 127.0.0.1 (tests/fixtures/http_sink.c): each
+# report sends one well-formed Pyroscope /ingest request per process and
+# kind; the last ones carry the fixture's exact bytes.
+t_push() {
+	local port=19040 sink ls r q from until body len
+	"$FIX/http_sink" $port "$T" 100 20 >"$T/sink.out" 2>&1 &
+	sink=$!
+	wait_for "$T/sink.out" "^listening"
+	"$LEAKSCOPE" -i 1 --kinds heap --push "http://127.0.0.1:$port/prefix/" -- "$FIX/verdicts" \
+		>"$T/out" 2>"$T/err"
+	expect_eq "leakscope exit code" 0 $?
+	kill -TERM "$sink" 2>/dev/null
+	wait "$sink" 2>/dev/null
+	local n
+	n=$(ls "$T"/request.* 2>/dev/null | wc -l)
+	[ "$n" -ge 4 ] || fail "expected a request per report (at least 4), got $n"
+	expect_eq "no push errors" "" "$(cat "$T/err")"
+	local last=0
+	for r in $(ls "$T"/request.* | sort -t. -k2 -n); do
+		head -n 1 "$r" | tr -d '\r' >"$T/line"
+		expect_match "request line" \
+			'^POST /prefix/ingest\?name=leakscope\.heap%7Bpid%3D[0-9]+%2Ccomm%3Dverdicts%7D&from=[0-9]+&until=[0-9]+&format=folded&units=bytes&aggregationType=sum&spyName=leakscope HTTP/1\.[01]$' \
+			"$T/line"
+		q=$(cat "$T/line")
+		from=$(echo "$q" | sed 's/.*&from=\([0-9]*\).*/\1/')
+		until=$(echo "$q" | sed 's/.*&until=\([0-9]*\).*/\1/')
+		[ "$from" -lt "$until" ] || fail "from $from is not before until $until"
+		[ "$from" -ge "$last" ] || fail "from $from goes back before the previous until $last"
+		last=$until
+		len=$(tr -d '\r' <"$r" | sed -n 's/^Content-Length: //p')
+		body=$(awk 'f { print } /^\r?$/ { f = 1 }' "$r")
+		expect_eq "Content-Length is the body's" "$len" "$(printf '%s\n' "$body" | wc -c)"
+		printf '%s\n' "$body" | grep -Evq '^[^ ]+( [^ ]+)* [0-9]+$' &&
+			fail "a body line is not 'frames value': $(printf '%s\n' "$body" | grep -Ev ' [0-9]+$' | head -n 1)"
+	done
+	# the final report: the leak's and the cache's exact bytes
+	awk 'f { print } /^\r?$/ { f = 1 }' "$r" >"$T/last.folded"
+	expect_folded "$T/last.folded" "main;leak_grow;malloc" 40000
+	expect_folded "$T/last.folded" "main;cache_fill;malloc" 32768
+}
+run_test "fleet: --push, well-formed Pyroscope /ingest requests with exact values" t_push
+
+t_fleet_bad_options() {
+	expect_error "--push without http://" 2 "invalid --push 'ftp://x'" \
+		"$LEAKSCOPE" --push ftp://x -- /bin/true
+	expect_error "--listen without a port" 2 "invalid --listen '127.0.0.1'" \
+		"$LEAKSCOPE" --listen 127.0.0.1 -- /bin/true
+	expect_error "--window 1" 2 "invalid --window '1'" "$LEAKSCOPE" --window 1 -- /bin/true
+	expect_error "--json into a missing directory" 7 "cannot write $T/no/j" \
+		"$LEAKSCOPE" --json "$T/no/j" -- /bin/true
+}
+run_test "fleet: bad --push, --listen, --window, --json" t_fleet_bad_options
+
