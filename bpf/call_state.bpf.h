@@ -102,8 +102,11 @@ static __always_inline void forget_abandoned_calls(struct call_state *cs, __u64 
  * noted if this is the outermost call (its stack: boundary_stack_id()). */
 static __always_inline struct call_state *enter(struct pt_regs *ctx, __u64 sp)
 {
-	struct call_state *cs = call_state(1);
+	struct call_state *cs;
 
+	if (host_mode && !in_host_scope(current_tgid()))
+		return NULL;
+	cs = call_state(1);
 	if (!cs)
 		return NULL;
 	forget_abandoned_calls(cs, sp);

@@ -10,6 +10,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
 #include "leakscope.h"
 
 /* errno values the map helpers return (no libc headers in BPF) */
@@ -277,8 +278,47 @@ static __always_inline __u32 current_tgid(void)
 	return bpf_get_current_pid_tgid() >> 32;
 }
 
+/*
+ * -a/--all (host mode): every process but leakscope itself is traced, or
+ * only those of one cgroup v2 (--cgroup) or with one comm (--comm); set by
+ * userspace before load. The uprobes then fire in every process that maps
+ * the probed files: this is their filter too (enter(), heap_free).
+ */
+const volatile bool host_mode __weak = false;
+const volatile __u32 self_tgid __weak = 0;
+const volatile __u64 host_cgroup __weak = 0;
+const volatile char host_comm[16] __weak = {};
+
+/* For the current task, whose process is `tgid`. */
+static __always_inline bool in_host_scope(__u32 tgid)
+{
+	struct task_struct *leader;
+	char comm[16];
+	int i;
+
+	if (tgid == self_tgid)
+		return false;
+	if (host_cgroup && bpf_get_current_cgroup_id() != host_cgroup)
+		return false;
+	if (!host_comm[0])
+		return true;
+	/* the process's name: its threads may have named themselves */
+	leader = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), group_leader);
+	if (bpf_probe_read_kernel_str(comm, sizeof(comm), &leader->comm) < 0)
+		return false;
+	for (i = 0; i < 16; i++) {
+		if (comm[i] != host_comm[i])
+			return false;
+		if (!comm[i])
+			break;
+	}
+	return true;
+}
+
 static __always_inline bool is_target(__u32 tgid)
 {
+	if (host_mode)
+		return in_host_scope(tgid);
 	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
 }
 

@@ -171,7 +171,7 @@ int BPF_KPROBE(heap_free, __u64 ptr)
 	__u64 sp = entry_sp(ctx);
 	struct call_state *cs;
 
-	if (!ptr)
+	if (!ptr || (host_mode && !in_host_scope(current_tgid())))
 		return 0;
 	cs = call_state(1);
 	if (cs) {

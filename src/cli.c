@@ -22,6 +22,9 @@ static const char usage_text[] =
     "Target:\n"
     "  -p, --pid PID           trace a running process\n"
     "  -- COMMAND ARGS...      start COMMAND and trace it from its first instruction\n"
+    "  -a, --all               trace every process of the host, started later too\n"
+    "      --cgroup PATH       only the processes of this cgroup v2 (implies -a)\n"
+    "      --comm NAME         only the processes called NAME (implies -a)\n"
     "\n"
     "Reports:\n"
     "  -i, --interval SECONDS  seconds between reports (default 10)\n"
@@ -94,10 +97,15 @@ enum {
 	OPT_PPROF,
 	OPT_LISTEN,
 	OPT_PUSH,
+	OPT_CGROUP,
+	OPT_COMM,
 };
 
 static const struct option long_options[] = {
     {"pid", required_argument, NULL, 'p'},
+    {"all", no_argument, NULL, 'a'},
+    {"cgroup", required_argument, NULL, OPT_CGROUP},
+    {"comm", required_argument, NULL, OPT_COMM},
     {"interval", required_argument, NULL, 'i'},
     {"duration", required_argument, NULL, 'd'},
     {"count", required_argument, NULL, OPT_COUNT},
@@ -291,6 +299,7 @@ static int parse_one(int c, const char *arg, struct options *opt)
 		opt->follow_forks = true;
 		break;
 	case OPT_SAMPLE:
+		opt->sample_given = true;
 		/* 1 is exact too; the BPF side draws 32 random bits */
 		err = parse_u64("--sample", arg, 1, UINT32_MAX, &opt->sample);
 		if (opt->sample == 1)
@@ -344,6 +353,21 @@ static int parse_one(int c, const char *arg, struct options *opt)
 		}
 		opt->push = arg;
 		break;
+	case 'a':
+		opt->all = true;
+		break;
+	case OPT_CGROUP:
+		opt->cgroup = arg;
+		opt->all = true;
+		break;
+	case OPT_COMM:
+		if (!*arg || strlen(arg) > 15) {
+			ls_error("invalid --comm '%s' (a process name: 1 to 15 characters)", arg);
+			return LS_EXIT_USAGE;
+		}
+		opt->comm = arg;
+		opt->all = true;
+		break;
 	case 'v':
 		ls_verbose++;
 		break;
@@ -361,7 +385,7 @@ int cli__parse(int argc, char **argv, struct options *opt)
 	opterr = 0;
 	/* '+': stop at the first non-option, so the command's own options are
 	 * never taken for ours. */
-	while ((c = getopt_long(argc, argv, "+:p:i:d:vh", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:p:i:d:avh", long_options, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage_text, stdout);
 			return LS_EXIT_OK;
@@ -387,10 +411,16 @@ int cli__parse(int argc, char **argv, struct options *opt)
 		ls_error("give either -p PID or -- COMMAND, not both");
 		return LS_EXIT_USAGE;
 	}
-	if (!opt->pid && !opt->command) {
-		ls_error("no target: give -p PID or -- COMMAND (see --help)");
+	if (opt->all && (opt->pid || opt->command)) {
+		ls_error("-a (--all, --cgroup, --comm) traces the host: no -p PID or -- COMMAND");
 		return LS_EXIT_USAGE;
 	}
+	if (!opt->pid && !opt->command && !opt->all) {
+		ls_error("no target: give -p PID, -- COMMAND or -a (see --help)");
+		return LS_EXIT_USAGE;
+	}
+	if (opt->all && !opt->sample_given)
+		opt->sample = 4096; /* bounded cost on a busy host */
 	if (opt->min_size > opt->max_size) {
 		ls_error("--min-size is larger than --max-size");
 		return LS_EXIT_USAGE;

@@ -39,6 +39,10 @@ struct options {
 	const char *pprof_path; /* --pprof: gzipped pprof profiles */
 	const char *listen;	/* --listen: serve /metrics, /pprof, /folded */
 	const char *push;	/* --push: a Pyroscope server's URL */
+	bool all;		/* -a: every process of the host */
+	const char *cgroup;	/* --cgroup: only this cgroup v2 (implies -a) */
+	const char *comm;	/* --comm: only processes of this name (implies -a) */
+	bool sample_given;	/* --sample was given (-a samples by default) */
 };
 
 /*

@@ -18,6 +18,7 @@
 #include "allocator.h"
 #include "cli.h"
 #include "go_runtime.h"
+#include "host.h"
 #include "leakscope.skel.h"
 #include "probes.h"
 #include "session.h"
@@ -155,6 +156,9 @@ static int open_and_load(const struct options *opt, struct leakscope_bpf **out)
 	probes__prepare(skel);
 	go_runtime__configure(&go_rt, skel, opt->kinds, !opt->pid);
 	*out = skel;
+	err = host__configure(skel, opt);
+	if (err)
+		return err;
 	err = leakscope_bpf__load(skel);
 	if (err) {
 		ls_error("cannot load the BPF programs: %s", strerror(-err));
@@ -237,7 +241,11 @@ int main(int argc, char **argv)
 		return rc;
 	install_signal_handlers();
 
-	rc = opt.pid ? target__attach(&target, opt.pid) : target__spawn(&target, opt.command);
+	/* -a: the host; the allocator is planned as leakscope's own (libc,
+	 * libstdc++) and probed in every process that maps those files */
+	rc = opt.pid   ? target__attach(&target, opt.pid)
+	     : opt.all ? target__attach(&target, getpid())
+		       : target__spawn(&target, opt.command);
 	if (rc)
 		goto cleanup;
 	go_runtime__open(&go_rt, &target);
@@ -257,8 +265,8 @@ int main(int argc, char **argv)
 	rc = attach_tracepoints(session.skel, target.pid);
 	if (rc)
 		goto cleanup;
-	rc = probes__attach(session.skel, &plan, target.pid, &links);
-	if (!rc)
+	rc = probes__attach(session.skel, &plan, opt.all ? 0 : target.pid, &links);
+	if (!rc && !opt.all)
 		rc =
 		    go_runtime__attach(&go_rt, session.skel, target.pid, opt.kinds, target.spawned);
 	if (rc)
@@ -277,7 +285,11 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	go_runtime__started(&go_rt, session.skel, target.pid);
-	ls_info("tracing PID %d (%s): %zu probe links", target.pid, target.comm, links.count);
+	if (opt.all)
+		ls_info("tracing the host: %zu probe links", links.count);
+	else
+		ls_info("tracing PID %d (%s): %zu probe links", target.pid, target.comm,
+			links.count);
 	rc = session__run(&session);
 
 cleanup:

@@ -99,6 +99,8 @@ int report_folded__write(const char *path, const struct report *r, enum folded_v
 void report_folded__print(FILE *out, const struct report *r, enum folded_value value);
 /* The Prometheus text exposition of r: per process and kind, no stacks. */
 void report_prometheus__print(FILE *out, const struct report *r);
+/* -a: the processes, ranked by growth, and those that exited. */
+void report_host__print(FILE *out, const struct report *r, const struct options *opt);
 /* One line of JSON per report (src/report_json.c). */
 void report_json__print(FILE *out, const struct report *r);
 /* A JSON string, quoted and escaped (invalid UTF-8 as U+FFFD). */

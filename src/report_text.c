@@ -229,7 +229,7 @@ static void print_entry(FILE *out, const struct report *r, const struct report_e
 	format_outstanding(outstanding, sizeof(outstanding), e);
 	format_age(age_ns < r->traced_ns ? age_ns : r->traced_ns, age, sizeof(age));
 	format_trend(trend, sizeof(trend), r, e);
-	if (r->nprocs > 1)
+	if (r->nprocs > 1 || opt->all)
 		fprintf(out, "%-7u ", e->row.site.tgid);
 	fprintf(out, "%-7s %-20s %8" PRId64 " %7s  %-28s ", kind__name(e->row.site.kind),
 		outstanding, e->row.count, age, trend);
@@ -246,14 +246,20 @@ void report_text__print(FILE *out, const struct report *r, const struct options 
 
 	strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
 	format_age(r->traced_ns, traced, sizeof(traced));
-	fprintf(out, "leakscope: pid %d (%s)", r->procs[0].pid, r->procs[0].comm);
-	if (r->nprocs > 1)
+	if (opt->all)
+		fprintf(out, "leakscope: host, %zu processes", r->nprocs);
+	else
+		fprintf(out, "leakscope: pid %d (%s)", r->procs[0].pid, r->procs[0].comm);
+	if (r->nprocs > 1 && !opt->all)
 		fprintf(out, " and %zu children", r->nprocs - 1);
 	fprintf(out, ", %sreport %lu, traced %s, %s", r->final ? "final " : "", r->seq, traced,
 		when);
-	print_exit(out, &r->procs[0]);
+	if (!opt->all)
+		print_exit(out, &r->procs[0]);
 	fputc('\n', out);
 	print_summary(out, r, opt);
+	if (opt->all)
+		report_host__print(out, r, opt);
 	for (i = 0; i < r->count; i++) {
 		const struct report_entry *e = &r->entries[i];
 
@@ -261,7 +267,7 @@ void report_text__print(FILE *out, const struct report *r, const struct options 
 		if (shown[k]++ >= (size_t)opt->top)
 			continue;
 		if (!header) {
-			if (r->nprocs > 1)
+			if (r->nprocs > 1 || opt->all)
 				fprintf(out, "%-7s ", "pid");
 			fprintf(out, "%-7s %-20s %8s %7s  %-28s %s\n", "kind", "outstanding",
 				"objects", "oldest", "trend", "stack");

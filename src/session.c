@@ -11,6 +11,7 @@
 #include "leakscope.skel.h"
 #include "allocator.h"
 #include "go_runtime.h"
+#include "host.h"
 #include "http_server.h"
 #include "push.h"
 #include "probes.h"
@@ -20,7 +21,7 @@
 #include "unwinder.h"
 #include "util.h"
 
-static void add_process(struct session *s, int pid, const char *comm)
+void session__add_process(struct session *s, int pid, const char *comm)
 {
 	struct report_process *p;
 
@@ -69,7 +70,7 @@ static int on_event(void *ctx, void *data, size_t len)
 	comm = read_file(path, NULL);
 	if (comm)
 		comm[strcspn(comm, "\n")] = '\0';
-	add_process(s, ev->pid, comm ? comm : "?");
+	session__add_process(s, ev->pid, comm ? comm : "?");
 	free(comm);
 	if (s->plan->count && probes__attach(s->skel, s->plan, ev->pid, s->links))
 		ls_info("child %u: heap not traced (it exited or exec'd first)", ev->pid);
@@ -102,7 +103,8 @@ int session__start(struct session *s)
 			return LS_EXIT_USAGE;
 	}
 	attached_places__add_plan(&s->places, s->plan);
-	add_process(s, s->target->pid, s->target->comm);
+	if (!s->opt->all) /* -a: found in the maps (host.c) */
+		session__add_process(s, s->target->pid, s->target->comm);
 	if (s->go && s->go->is_go)
 		s->procs[0].go_minor = s->go->minor ? s->go->minor : 18;
 	s->events = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_event, s, NULL);
@@ -189,8 +191,14 @@ static int emit_report(struct session *s, bool final)
 	};
 	int err = 0;
 
+	if (s->opt->all) {
+		host__discover(s);
+		r.procs = s->procs;
+		r.nprocs = s->nprocs;
+	}
 	refresh_processes(s);
 	report__gather(&r, &src, &s->history);
+	r.traced_ns = r.now_ns - s->start_ns;
 	verdicts__update(s->verdicts, &r);
 	if (s->http) /* the whole report, even with --leaks-only */
 		http_server__publish(s->http, &r, s->opt->folded_value);
@@ -198,7 +206,6 @@ static int emit_report(struct session *s, bool final)
 		push__report(s->push, &r);
 	if (s->opt->leaks_only)
 		report__keep(&r, verdict__entry_growing);
-	r.traced_ns = r.now_ns - s->start_ns;
 	if (s->json != stdout)
 		report_text__print(stdout, &r, s->opt);
 	if (s->json)
@@ -214,6 +221,8 @@ static int emit_report(struct session *s, bool final)
 			ls_error("cannot write %s: %s", s->opt->pprof_path, strerror(-err));
 	}
 	report__free(&r);
+	if (s->opt->all) /* reported once as exited: now forgotten */
+		host__forget_exited(s);
 	return err ? LS_EXIT_OUTPUT : 0;
 }
 

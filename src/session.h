@@ -47,6 +47,8 @@ struct session {
 	unsigned long reports;
 };
 
+/* Adds process `pid` to s->procs (its symbolizer, its unwind tables). */
+void session__add_process(struct session *s, int pid, const char *comm);
 /* Starts watching (after attach, before a command is released). */
 int session__start(struct session *s);
 /* Reports until the target exits, -d or --count end, or a stop signal;

@@ -221,3 +221,122 @@ t_fleet_bad_options() {
 }
 run_test "fleet: bad --push, --listen, --window, --json" t_fleet_bad_options
 
+# json_site FILE LINE PID FUNCTION: "bytes objects" of PID's heap stack whose
+# caller is FUNCTION, in report LINE of FILE ("$" for the last), "" if none.
+json_site() {
+	sed -n "$2p" "$1" | jq -r --argjson pid "$3" --arg fn "$4" \
+		'[.stacks[] | select(.pid == $pid and .kind == "heap" and .frames[1] == $fn)] |
+		 if length > 0 then "\(map(.bytes) | add) \(map(.objects) | add)" else "" end'
+}
+
+# wait_done FILE...: until each file says "done" (host_leaks), 10 s at most
+wait_done() {
+	local f
+	for f in "$@"; do
+		wait_for "$f" "^done" 10 || return 1
+	done
+}
+
+# -a: processes started after leakscope, leaking at different rates, and a
+# busy one that leaks nothing; -a samples (4096) and the blocks are larger,
+# so the values are exact. One of them exits: reported once, then forgotten.
+t_all() {
+	local ls fast slow busy
+	"$LEAKSCOPE" -v -a --kinds heap -i 1 --json "$T/j" >"$T/out" 2>"$T/err" &
+	ls=$!
+	wait_for "$T/err" "tracing the host" 20
+	"$FIX/host_leaks" fast >"$T/fast" 2>&1 &
+	fast=$!
+	"$FIX/host_leaks" slow >"$T/slow" 2>&1 &
+	slow=$!
+	"$FIX/host_leaks" busy >"$T/busy" 2>&1 &
+	busy=$!
+	wait_done "$T/fast" "$T/slow" "$T/busy"
+	sleep 1.3 # a report after they are done
+	kill -TERM "$fast"
+	wait "$fast" 2>/dev/null
+	sleep 2.3 # a report that sees it exited
+	kill -INT "$ls"
+	wait "$ls"
+	expect_eq "leakscope exit code" 0 $?
+	kill -TERM "$slow" "$busy"
+	wait "$slow" "$busy" 2>/dev/null
+	# the last report with the fast one, the final report for the others
+	local last_fast
+	last_fast=$(grep -n "\"pid\":$fast,\"comm\":\"host_leaks\",\"kind\":\"heap\"" "$T/j" | tail -n 1 | cut -d: -f1)
+	expect_eq "fast leak, bytes and blocks" "163840 20" "$(json_site "$T/j" "${last_fast:-1}" "$fast" leak_fast)"
+	expect_eq "slow leak, bytes and blocks" "81920 5" "$(json_site "$T/j" '$' "$slow" leak_slow)"
+	expect_eq "the busy process holds nothing" "" \
+		"$(tail -n 1 "$T/j" | jq -r --argjson pid "$busy" '.stacks[] | select(.pid == $pid) | .frames[1]')"
+	expect_eq "the exited process said once" 1 \
+		"$(grep -cE "^process $fast +host_leaks +exited with 160\.0 KiB in 20 objects outstanding$" "$T/out")"
+	expect_eq "and then forgotten" "" \
+		"$(tail -n 1 "$T/j" | jq -r --argjson pid "$fast" '.processes[] | select(.pid == $pid) | .comm')"
+	expect_match "processes ranked in the text report" "^process +$slow +host_leaks +80\.0 KiB +in +5 objects" "$T/out"
+	expect_no_match "leakscope does not trace itself" "^process +$ls " "$T/out"
+}
+run_test "fleet: -a, processes started later, exact values per process, exits" t_all
+
+# --cgroup: only the processes of one cgroup v2, made here and removed here.
+t_cgroup() {
+	local root cg ls inside outside
+	root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+	[ -n "$root" ] || { fail "no cgroup v2 mounted"; return; }
+	cg=$root/leakscope-test-$$
+	mkdir "$cg" || { fail "cannot create $cg"; return; }
+	"$LEAKSCOPE" -v --cgroup "$cg" --kinds heap -i 1 --json "$T/j" >"$T/out" 2>"$T/err" &
+	ls=$!
+	wait_for "$T/err" "tracing the host" 20
+	sh -c "echo \$\$ > '$cg/cgroup.procs' && exec '$FIX/host_leaks' fast" >"$T/in" 2>&1 &
+	inside=$!
+	"$FIX/host_leaks" slow >"$T/outside" 2>&1 &
+	outside=$!
+	wait_done "$T/in" "$T/outside"
+	sleep 1.3
+	kill -INT "$ls"
+	wait "$ls"
+	expect_eq "leakscope exit code" 0 $?
+	kill -TERM "$inside" "$outside"
+	wait "$inside" "$outside" 2>/dev/null
+	rmdir "$cg" || fail "cannot remove $cg"
+	expect_eq "the process in the cgroup" "163840 20" "$(json_site "$T/j" '$' "$inside" leak_fast)"
+	expect_eq "only processes of the cgroup" "$inside" \
+		"$(jq -r '.stacks[].pid' "$T/j" | sort -u | tr '\n' ' ' | sed 's/ $//')"
+}
+run_test "fleet: --cgroup traces only the processes of the cgroup" t_cgroup
+
+t_comm() {
+	local ls fast other
+	"$LEAKSCOPE" -v --comm host_leaks --kinds heap -i 1 --json "$T/j" >"$T/out" 2>"$T/err" &
+	ls=$!
+	wait_for "$T/err" "tracing the host" 20
+	"$FIX/host_leaks" slow >"$T/slow" 2>&1 &
+	fast=$!
+	# the same leaks under another name
+	cp "$FIX/host_leaks" "$T/other_name"
+	"$T/other_name" slow >"$T/other" 2>&1 &
+	other=$!
+	wait_done "$T/slow" "$T/other"
+	sleep 1.3
+	kill -INT "$ls"
+	wait "$ls"
+	expect_eq "leakscope exit code" 0 $?
+	kill -TERM "$fast" "$other"
+	wait "$fast" "$other" 2>/dev/null
+	expect_eq "the process of that name" "81920 5" "$(json_site "$T/j" '$' "$fast" leak_slow)"
+	expect_eq "only processes of that name" "host_leaks" \
+		"$(jq -r '.stacks[].comm' "$T/j" | sort -u | tr '\n' ' ' | sed 's/ $//')"
+}
+run_test "fleet: --comm traces only the processes of that name" t_comm
+
+t_all_bad_options() {
+	expect_error "-a with -p" 2 "no -p PID or -- COMMAND" "$LEAKSCOPE" -a -p 1
+	expect_error "--cgroup with a command" 2 "no -p PID or -- COMMAND" \
+		"$LEAKSCOPE" --cgroup /sys/fs/cgroup -- /bin/true
+	expect_error "--comm too long" 2 "invalid --comm" "$LEAKSCOPE" --comm 0123456789abcdef
+	expect_error "--cgroup that does not exist" 3 "no cgroup $T/none" \
+		"$LEAKSCOPE" --cgroup "$T/none"
+	expect_error "--cgroup that is no cgroup" 3 "is not a cgroup v2 directory" \
+		"$LEAKSCOPE" --cgroup "$T"
+}
+run_test "fleet: bad -a, --cgroup, --comm" t_all_bad_options

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * -a/--all: the processes of a host report, ranked by growth since the
+ * previous report (then by what they hold), and those that exited, said
+ * once: "exited with N outstanding".
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "util.h"
+
+struct proc_total {
+	const struct report_process *p;
+	int64_t bytes, objects, delta_bytes, delta_objects;
+};
+
+static int by_growth(const void *pa, const void *pb)
+{
+	const struct proc_total *a = pa, *b = pb;
+
+	if (a->delta_bytes != b->delta_bytes)
+		return a->delta_bytes < b->delta_bytes ? 1 : -1;
+	if (a->delta_objects != b->delta_objects)
+		return a->delta_objects < b->delta_objects ? 1 : -1;
+	if (a->bytes != b->bytes)
+		return a->bytes < b->bytes ? 1 : -1;
+	return (a->p->pid > b->p->pid) - (a->p->pid < b->p->pid);
+}
+
+void report_host__print(FILE *out, const struct report *r, const struct options *opt)
+{
+	struct proc_total *t = xcalloc(r->nprocs + 1, sizeof(*t));
+	double secs = r->since_prev_ns / 1e9;
+	size_t i, shown = 0;
+
+	for (i = 0; i < r->nprocs; i++)
+		t[i].p = &r->procs[i];
+	for (i = 0; i < r->count; i++) {
+		const struct report_entry *e = &r->entries[i];
+		const struct report_process *p = report__process(r, e->row.site.tgid);
+		struct proc_total *x = p ? &t[p - r->procs] : NULL;
+
+		if (!x)
+			continue;
+		if (kind__has_bytes(e->row.site.kind)) {
+			x->bytes += e->row.bytes;
+			x->delta_bytes += e->delta_bytes;
+		}
+		x->objects += e->row.count;
+		x->delta_objects += e->delta_count;
+	}
+	qsort(t, r->nprocs, sizeof(*t), by_growth);
+	for (i = 0; i < r->nprocs; i++) {
+		char bytes[32], rate[32] = "-";
+
+		if (!t[i].objects) /* nothing held, exited or not: nothing to say */
+			continue;
+		format_bytes(t[i].bytes, bytes, sizeof(bytes));
+		if (t[i].p->exited) {
+			fprintf(out,
+				"process %-7d %-16s exited with %s in %" PRId64
+				" objects outstanding\n",
+				t[i].p->pid, t[i].p->comm, bytes, t[i].objects);
+			continue;
+		}
+		if (shown++ >= (size_t)opt->top)
+			continue;
+		if (secs > 0 && r->seq > 1) {
+			rate[0] = t[i].delta_bytes < 0 ? '-' : '+';
+			format_bytes(llabs(t[i].delta_bytes) / secs, rate + 1, sizeof(rate) - 3);
+			snprintf(rate + strlen(rate), sizeof(rate) - strlen(rate), "/s");
+		}
+		fprintf(out, "process %-7d %-16s %-12s in %8" PRId64 " objects, %s\n", t[i].p->pid,
+			t[i].p->comm, bytes, t[i].objects, rate);
+	}
+	if (shown > (size_t)opt->top)
+		fprintf(out, "... %zu more processes (--top)\n", shown - opt->top);
+	free(t);
+}
