@@ -30,10 +30,12 @@ static void symbolize_entry(struct report_entry *e, const struct report_sources 
 		while (depth < MAX_STACK_DEPTH && stack.ips[depth])
 			depth++;
 	e->frames = xcalloc(depth + 2, sizeof(*e->frames));
+	e->locs = xcalloc(depth + 2, sizeof(*e->locs));
 	e->frames[e->nframes++] = xstrdup(api__name(e->row.site.api));
 	if (depth == 0)
 		e->frames[e->nframes++] = xstrdup("[stack lost]");
 	for (i = 0; i < depth; i++) {
+		struct frame_mapping m;
 		struct frame f;
 
 		if (symbolizer) {
@@ -42,6 +44,16 @@ static void symbolize_entry(struct report_entry *e, const struct report_sources 
 			f.function = NULL;
 			f.module = "[unknown]";
 			f.offset = stack.ips[i];
+		}
+		if (symbolizer && symbolizer__mapping(symbolizer, stack.ips[i], &m)) {
+			struct report_loc *loc = &e->locs[e->nframes];
+
+			loc->addr = stack.ips[i];
+			loc->path = m.path;
+			loc->build_id = m.build_id;
+			loc->start = m.start;
+			loc->limit = m.limit;
+			loc->offset = m.offset;
 		}
 		if (f.function) {
 			e->frames[e->nframes++] = demangle(f.function);
@@ -104,6 +116,7 @@ static void free_frames(struct report_entry *e)
 	for (k = 0; k < e->nframes; k++)
 		free(e->frames[k]);
 	free(e->frames);
+	free(e->locs);
 }
 
 static size_t merge_alike(struct report_entry *v, size_t n)

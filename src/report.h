@@ -18,14 +18,23 @@
 
 struct symbolizer;
 
+/* Where a frame's address is (pprof's locations and mappings). */
+struct report_loc {
+	uint64_t addr;	      /* 0: none (the API frame, no symbolizer) */
+	const char *path;     /* the mapped file; NULL: none */
+	const char *build_id; /* hex; NULL: unknown */
+	uint64_t start, limit, offset;
+};
+
 struct report_entry {
 	struct site_row row;
 	int64_t delta_bytes, delta_count; /* since the previous report */
 	bool is_new;			  /* not in the previous report */
 	char **frames;			  /* innermost first; frames[0] is the API */
 	size_t nframes;
-	struct details details; /* fds: what they are; threads: what they do */
-	struct verdict verdict; /* over the last reports (src/verdict.c) */
+	struct report_loc *locs; /* parallel to frames; NULL: none */
+	struct details details;	 /* fds: what they are; threads: what they do */
+	struct verdict verdict;	 /* over the last reports (src/verdict.c) */
 };
 
 /* What one kind amounts to in a report. */

@@ -38,7 +38,17 @@ enum {
 	LABEL_KEY = 1,
 	LABEL_STR = 2,
 	LOCATION_ID = 1,
+	LOCATION_MAPPING_ID = 2,
+	LOCATION_ADDRESS = 3,
 	LOCATION_LINE = 4,
+	MAPPING_ID = 1,
+	MAPPING_MEMORY_START = 2,
+	MAPPING_MEMORY_LIMIT = 3,
+	MAPPING_FILE_OFFSET = 4,
+	MAPPING_FILENAME = 5,
+	MAPPING_BUILD_ID = 6,
+	MAPPING_HAS_FUNCTIONS = 7,
+	PROFILE_MAPPING = 3,
 	LINE_FUNCTION_ID = 1,
 	FUNCTION_ID = 1,
 	FUNCTION_NAME = 2,
@@ -152,8 +162,111 @@ static void sample_types(struct pb *pb, struct strings *t, unsigned int kinds, s
 	pb__free(&sub);
 }
 
-/* The string index of a frame name, which is the id of its function and
- * of its location: unique and never 0 (pprof's ids must not be). */
+/*
+ * Locations: a frame with an address has one of its own (id 2k + 1, in
+ * the mapping of its file); one without (the API frame, an unknown
+ * process) the one of its function name (id 2 x the name's string index).
+ */
+struct locations {
+	struct report_loc *locs; /* by id: 2k + 1 */
+	uint64_t *functions, *mappings;
+	size_t count;
+	uint32_t *slots; /* open addressing by address: k + 1 */
+	size_t nslots;
+	struct report_loc *maps; /* mapping i + 1; start identifies it */
+	size_t nmaps;
+};
+
+static uint64_t mapping_of(struct locations *L, const struct report_loc *loc)
+{
+	size_t i;
+
+	if (!loc->path)
+		return 0;
+	for (i = 0; i < L->nmaps; i++)
+		if (L->maps[i].start == loc->start)
+			return i + 1;
+	L->maps = xrealloc(L->maps, L->nmaps + 1, sizeof(*L->maps));
+	L->maps[L->nmaps++] = *loc;
+	return L->nmaps;
+}
+
+static void locations_grow(struct locations *L)
+{
+	size_t i, n = L->nslots ? 2 * L->nslots : 256;
+
+	free(L->slots);
+	L->slots = xcalloc(n, sizeof(*L->slots));
+	L->nslots = n;
+	for (i = 0; i < L->count; i++) {
+		size_t s = (L->locs[i].addr * 0x9e3779b97f4a7c15ULL >> 20) & (n - 1);
+
+		while (L->slots[s])
+			s = (s + 1) & (n - 1);
+		L->slots[s] = i + 1;
+	}
+}
+
+/* The location id of `loc` (a frame of function `fn`). */
+static uint64_t location_of(struct locations *L, const struct report_loc *loc, uint64_t fn)
+{
+	size_t s;
+
+	if (2 * (L->count + 1) > L->nslots)
+		locations_grow(L);
+	s = (loc->addr * 0x9e3779b97f4a7c15ULL >> 20) & (L->nslots - 1);
+	while (L->slots[s]) {
+		if (L->locs[L->slots[s] - 1].addr == loc->addr)
+			return 2 * (L->slots[s] - 1) + 1;
+		s = (s + 1) & (L->nslots - 1);
+	}
+	L->locs = xrealloc(L->locs, L->count + 1, sizeof(*L->locs));
+	L->functions = xrealloc(L->functions, L->count + 1, sizeof(*L->functions));
+	L->mappings = xrealloc(L->mappings, L->count + 1, sizeof(*L->mappings));
+	L->locs[L->count] = *loc;
+	L->functions[L->count] = fn;
+	L->mappings[L->count] = mapping_of(L, loc);
+	L->slots[s] = ++L->count;
+	return 2 * (L->count - 1) + 1;
+}
+
+/* The mappings and the locations with addresses; frees L. */
+static void add_locations(struct pb *pb, struct strings *t, struct locations *L)
+{
+	struct pb m = {0}, line = {0};
+	size_t i;
+
+	for (i = 0; i < L->nmaps; i++) {
+		pb__uint(&m, MAPPING_ID, i + 1);
+		pb__uint(&m, MAPPING_MEMORY_START, L->maps[i].start);
+		pb__uint(&m, MAPPING_MEMORY_LIMIT, L->maps[i].limit);
+		pb__uint(&m, MAPPING_FILE_OFFSET, L->maps[i].offset);
+		pb__uint(&m, MAPPING_FILENAME, intern(t, L->maps[i].path));
+		if (L->maps[i].build_id)
+			pb__uint(&m, MAPPING_BUILD_ID, intern(t, L->maps[i].build_id));
+		pb__uint(&m, MAPPING_HAS_FUNCTIONS, 1);
+		pb__message(pb, PROFILE_MAPPING, &m);
+	}
+	for (i = 0; i < L->count; i++) {
+		pb__uint(&m, LOCATION_ID, 2 * i + 1);
+		pb__uint(&m, LOCATION_MAPPING_ID, L->mappings[i]);
+		/* a return address: the call is the instruction before it */
+		pb__uint(&m, LOCATION_ADDRESS, L->locs[i].addr - 1);
+		pb__uint(&line, LINE_FUNCTION_ID, L->functions[i]);
+		pb__message(&m, LOCATION_LINE, &line);
+		pb__message(pb, PROFILE_LOCATION, &m);
+	}
+	pb__free(&m);
+	pb__free(&line);
+	free(L->locs);
+	free(L->functions);
+	free(L->mappings);
+	free(L->slots);
+	free(L->maps);
+}
+
+/* The string index of a frame name, which is the id of its function: unique
+ * and never 0 (pprof's ids must not be). */
 static uint64_t intern_function(struct strings *t, const char *name)
 {
 	uint64_t i = intern(t, name);
@@ -177,7 +290,7 @@ static void add_functions(struct pb *pb, struct strings *t)
 		pb__uint(&fn, FUNCTION_NAME, i);
 		pb__uint(&fn, FUNCTION_SYSTEM_NAME, i);
 		pb__message(pb, PROFILE_FUNCTION, &fn);
-		pb__uint(&fn, LOCATION_ID, i);
+		pb__uint(&fn, LOCATION_ID, 2 * i);
 		pb__uint(&line, LINE_FUNCTION_ID, i);
 		pb__message(&fn, LOCATION_LINE, &line);
 		pb__message(pb, PROFILE_LOCATION, &fn);
@@ -186,8 +299,8 @@ static void add_functions(struct pb *pb, struct strings *t)
 	pb__free(&line);
 }
 
-static void add_samples(struct pb *pb, struct strings *t, const struct report *r, int pid,
-			const struct layout *l)
+static void add_samples(struct pb *pb, struct strings *t, struct locations *L,
+			const struct report *r, int pid, const struct layout *l)
 {
 	struct pb sample = {0}, label = {0};
 	uint64_t *ids = NULL, values[8];
@@ -200,8 +313,12 @@ static void add_samples(struct pb *pb, struct strings *t, const struct report *r
 		if ((int)e->row.site.tgid != pid || l->slot[kind][0] < 0)
 			continue;
 		ids = xrealloc(ids, e->nframes + 1, sizeof(*ids));
-		for (k = 0; k < e->nframes; k++) /* leaf first, as pprof has it */
-			ids[k] = intern_function(t, e->frames[k]);
+		for (k = 0; k < e->nframes; k++) { /* leaf first, as pprof has it */
+			uint64_t fn = intern_function(t, e->frames[k]);
+
+			ids[k] =
+			    e->locs && e->locs[k].addr ? location_of(L, &e->locs[k], fn) : 2 * fn;
+		}
 		pb__packed(&sample, SAMPLE_LOCATION_ID, ids, e->nframes);
 		memset(values, 0, sizeof(values));
 		values[l->slot[kind][0]] = e->row.count;
@@ -221,6 +338,7 @@ static void add_samples(struct pb *pb, struct strings *t, const struct report *r
 int report_pprof__encode(const struct report *r, int pid, uint8_t **out, size_t *len)
 {
 	const struct report_process *p = report__process(r, pid);
+	struct locations locs = {0};
 	struct strings t = {0};
 	struct pb pb = {0};
 	struct layout l;
@@ -237,8 +355,9 @@ int report_pprof__encode(const struct report *r, int pid, uint8_t **out, size_t 
 	snprintf(comment, sizeof(comment), "leakscope: pid %d (%s), report %lu", p->pid, p->comm,
 		 r->seq);
 	pb__uint(&pb, PROFILE_COMMENT, intern(&t, comment));
-	add_samples(&pb, &t, r, pid, &l);
+	add_samples(&pb, &t, &locs, r, pid, &l);
 	add_functions(&pb, &t);
+	add_locations(&pb, &t, &locs);
 	for (i = 0; i < t.count; i++)
 		pb__string(&pb, PROFILE_STRING_TABLE, t.v[i]);
 	pb__uint(&pb, PROFILE_TIME_NANOS, (uint64_t)time(NULL) * 1000000000ULL);

@@ -39,6 +39,7 @@ static struct {
 /* What resolve needs per map entry, kept parallel to maps.entries. */
 struct slot {
 	const char *module; /* interned in the symbolizer */
+	const char *path;   /* interned; NULL when not a file */
 	struct elf_symtab *tab;
 };
 
@@ -254,6 +255,7 @@ int symbolizer__refresh(struct symbolizer *s)
 			continue;
 		}
 		slots[i].module = module_name(s, e->path);
+		slots[i].path = e->path[0] == '/' ? intern(s, e->path) : NULL;
 		if (e->path[0] == '/' && e->inode)
 			slots[i].tab = table_for(s->pid, e);
 	}
@@ -292,6 +294,22 @@ void symbolizer__resolve(struct symbolizer *s, uint64_t addr, struct frame *out)
 	name = elf_symtab__lookup(slot->tab, vaddr, &off);
 	out->function = name;
 	out->offset = (name ? off : vaddr) + 1;
+}
+
+bool symbolizer__mapping(struct symbolizer *s, uint64_t addr, struct frame_mapping *out)
+{
+	const struct map_entry *e = addr ? proc_maps__find(&s->maps, addr - 1) : NULL;
+	const struct slot *slot;
+
+	if (!e || !s->slots[e - s->maps.entries].path)
+		return false;
+	slot = &s->slots[e - s->maps.entries];
+	out->path = slot->path;
+	out->build_id = slot->tab ? elf_symtab__build_id(slot->tab) : NULL;
+	out->start = e->start;
+	out->limit = e->end;
+	out->offset = e->offset;
+	return true;
 }
 
 int frame__format(const struct frame *f, char *buf, size_t len)

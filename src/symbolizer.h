@@ -8,6 +8,7 @@
 #ifndef SYMBOLIZER_H
 #define SYMBOLIZER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,13 @@ struct frame {
 	uint64_t offset;
 };
 
+/* The file mapping an address is in (for pprof's mappings). */
+struct frame_mapping {
+	const char *path;     /* as in /proc/PID/maps */
+	const char *build_id; /* hex; NULL when unknown */
+	uint64_t start, limit, offset;
+};
+
 struct symbolizer;
 
 /* NULL + errno; does not read anything yet: call symbolizer__refresh(). */
@@ -33,6 +41,9 @@ struct symbolizer *symbolizer__new(int pid);
 int symbolizer__refresh(struct symbolizer *s);
 /* addr is a return address: the call instruction before it is what gets looked up. */
 void symbolizer__resolve(struct symbolizer *s, uint64_t addr, struct frame *out);
+/* The mapping of return address addr; false when it is in none or not in a
+ * file. The strings live as long as the symbolizer (build-id: the cache). */
+bool symbolizer__mapping(struct symbolizer *s, uint64_t addr, struct frame_mapping *out);
 /* "func" when known, else "module+0xoff"; returns what snprintf() returns. */
 int frame__format(const struct frame *f, char *buf, size_t len);
 void symbolizer__free(struct symbolizer *s);

@@ -92,6 +92,14 @@ t_pprof() {
 		"$(pprof_cum "$T/heap.pb.gz" inuse_objects leak_malloc)"
 	expect_eq "inuse_objects at leak_strdup" 7 \
 		"$(pprof_cum "$T/heap.pb.gz" inuse_objects leak_strdup)"
+	# mappings with the files' build-ids, the executable first
+	local id
+	id=$(readelf -n "$FIX/heap_leaks" | awk '/Build ID/ { print $3 }')
+	HOME=$T GOCACHE=$T/gocache "$GO_PPROF" tool pprof -raw "$T/heap.pb.gz" >"$T/raw" 2>&1
+	expect_match "the executable's mapping and build-id" \
+		"^1: 0x[0-9a-f]+/0x[0-9a-f]+/0x[0-9a-f]+ $FIX/heap_leaks $id \[FN\]$" "$T/raw"
+	expect_match "libc's mapping" " /.*/libc\.so\.6 [0-9a-f]{40} \[FN\]$" "$T/raw"
+	expect_no_match "pprof knows the main binary" "Main binary filename not available" "$T/top"
 
 	# fds and threads are counts
 	"$LEAKSCOPE" -i 1 --count 1 --pprof "$T/fd.pb.gz" -- "$FIX/fd_leaks" >"$T/out2" 2>"$T/err2"
