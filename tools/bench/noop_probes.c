@@ -47,8 +47,8 @@ static int attach(struct noop_bpf *skel, const struct probe_plan *plan, pid_t pi
 		fds[(*n)++] = fd;
 		if (!probe_point__returns(p))
 			continue;
-		fd = uprobe_multi__attach(skel->progs.noop_return, p->binary, &p->offset, &cookie, 1,
-					  true, pid);
+		fd = uprobe_multi__attach(skel->progs.noop_return, p->binary, &p->offset, &cookie,
+					  1, true, pid);
 		if (fd < 0)
 			return -1;
 		fds[(*n)++] = fd;
