@@ -45,6 +45,24 @@ int host__configure(struct leakscope_bpf *skel, const struct options *opt)
 	return 0;
 }
 
+/* The cgroup v2 path of a process ("0::/PATH" in /proc/PID/cgroup). */
+static char *cgroup_of(uint32_t pid)
+{
+	char path[64], *text, *line, *cg = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
+	text = read_file(path, NULL);
+	for (line = text; line && *line;
+	     line += strcspn(line, "\n") + (line[strcspn(line, "\n")] != 0)) {
+		if (!strncmp(line, "0::", 3)) {
+			cg = strndup(line + 3, strcspn(line + 3, "\n"));
+			break;
+		}
+	}
+	free(text);
+	return cg;
+}
+
 static int by_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -87,6 +105,7 @@ void host__discover(struct session *s)
 		session__add_process(s, tgids[i], comm ? comm : "?");
 		if (!comm) /* gone before we saw it: its maps are unknown */
 			s->procs[s->nprocs - 1].exited = true;
+		s->procs[s->nprocs - 1].cgroup = cgroup_of(tgids[i]);
 		free(comm);
 	}
 	free(tgids);
@@ -149,6 +168,7 @@ void host__forget_exited(struct session *s)
 		if (p->symbolizer)
 			symbolizer__free(p->symbolizer);
 		free((char *)p->comm);
+		free(p->cgroup);
 	}
 	s->nprocs = k;
 	free(gone);

@@ -53,6 +53,7 @@ struct report_process {
 	struct symbolizer *symbolizer;
 	int untracked_fds; /* open, but not seen being opened; -1: unknown */
 	int go_minor;	   /* runs Go 1.N (its goroutines' layout); 0: not Go */
+	char *cgroup;	   /* -a: its cgroup v2 path ("/system.slice/x"); NULL: not read */
 };
 
 struct report {

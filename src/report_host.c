@@ -72,8 +72,11 @@ void report_host__print(FILE *out, const struct report *r, const struct options 
 			format_bytes(llabs(t[i].delta_bytes) / secs, rate + 1, sizeof(rate) - 3);
 			snprintf(rate + strlen(rate), sizeof(rate) - strlen(rate), "/s");
 		}
-		fprintf(out, "process %-7d %-16s %-12s in %8" PRId64 " objects, %s\n", t[i].p->pid,
+		fprintf(out, "process %-7d %-16s %-12s in %8" PRId64 " objects, %s", t[i].p->pid,
 			t[i].p->comm, bytes, t[i].objects, rate);
+		if (t[i].p->cgroup)
+			fprintf(out, ", cgroup %s", t[i].p->cgroup);
+		fputc('\n', out);
 	}
 	if (shown > (size_t)opt->top)
 		fprintf(out, "... %zu more processes (--top)\n", shown - opt->top);

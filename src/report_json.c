@@ -100,6 +100,10 @@ static void print_process(FILE *out, const struct report_process *p)
 		fprintf(out, ",\"killed_by\":%d", WTERMSIG(p->exit_status));
 	if (p->untracked_fds >= 0)
 		fprintf(out, ",\"fds_open_before_tracing\":%d", p->untracked_fds);
+	if (p->cgroup) {
+		fputs(",\"cgroup\":", out);
+		json__string(out, p->cgroup);
+	}
 	fputc('}', out);
 }
 

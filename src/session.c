@@ -294,6 +294,7 @@ void session__close(struct session *s)
 		if (s->procs[i].symbolizer)
 			symbolizer__free(s->procs[i].symbolizer);
 		free((char *)s->procs[i].comm);
+		free(s->procs[i].cgroup);
 	}
 	free(s->procs);
 	free(s->images);

@@ -308,6 +308,9 @@ t_cgroup() {
 	wait "$inside" "$outside" 2>/dev/null
 	rmdir "$cg" || fail "cannot remove $cg"
 	expect_eq "the process in the cgroup" "163840 20" "$(json_site "$T/j" '$' "$inside" leak_fast)"
+	expect_eq "each process with its cgroup" "/leakscope-test-$$" \
+		"$(tail -n 1 "$T/j" | jq -r --argjson pid "$inside" '.processes[] | select(.pid == $pid) | .cgroup')"
+	expect_match "in the text too" "^process +$inside +host_leaks .*, cgroup /leakscope-test-$$$" "$T/out"
 	expect_eq "only processes of the cgroup" "$inside" \
 		"$(jq -r '.stacks[].pid' "$T/j" | sort -u | tr '\n' ' ' | sed 's/ $//')"
 }
