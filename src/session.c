@@ -129,6 +129,10 @@ static void follow_exec(struct session *s, size_t i)
 		return;
 	s->images[i].dev = dev;
 	s->images[i].ino = ino;
+	/* the new executable is mapped already: read it before a short-lived
+	 * program is gone */
+	if (p->symbolizer)
+		symbolizer__refresh(p->symbolizer);
 	if (exec_follow__attach(&s->places, s->skel, s->opt, p->pid, s->links))
 		ls_error("PID %d exec'd: its new image is traced only where the old one was",
 			 p->pid);
