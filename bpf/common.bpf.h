@@ -43,39 +43,21 @@ struct {
 
 /* Outstanding objects, one map per kind so that a report can list a
  * process's fds without walking a million heap blocks. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1 << 20);
-	__type(key, struct ls_object_key);
-	__type(value, struct ls_object);
-} objects SEC(".maps") __weak;
+#define OBJECT_MAP(name, size)                                                                     \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_HASH);                                                   \
+		__uint(map_flags, BPF_F_NO_PREALLOC);                                              \
+		__uint(max_entries, size);                                                         \
+		__type(key, struct ls_object_key);                                                 \
+		__type(value, struct ls_object);                                                   \
+	} name SEC(".maps") __weak
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 65536);
-	__type(key, struct ls_object_key);
-	__type(value, struct ls_object);
-} fd_objects SEC(".maps") __weak;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 65536);
-	__type(key, struct ls_object_key);
-	__type(value, struct ls_object);
-} thread_objects SEC(".maps") __weak;
-
+OBJECT_MAP(objects, 1 << 20);
+OBJECT_MAP(fd_objects, 65536);
+OBJECT_MAP(thread_objects, 65536);
 /* Live goroutines (bpf/go.bpf.c), here because every kind's stack taken in
  * a goroutine continues with the stack that created it. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 65536);
-	__type(key, struct ls_object_key);
-	__type(value, struct ls_object);
-} goroutine_objects SEC(".maps") __weak;
+OBJECT_MAP(goroutine_objects, 65536);
 
 /* Processes traced by the tracepoint programs (which see every process):
  * tgid -> 1. Userspace adds the target; --follow-forks adds its children. */

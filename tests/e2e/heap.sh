@@ -35,32 +35,38 @@ t_target_unharmed() {
 }
 run_test "heap: traced command's output and exit status unchanged" t_target_unharmed
 
-t_attach_pid() {
+# Attach with -p to heap_leaks --wait, let it leak, stop leakscope with
+# signal $1: the final report, nothing left loaded, the target runs on.
+attach_leak_and_stop() {
+	local sig=$1 fix ls ids
 	"$FIX/heap_leaks" --wait >"$T/fix.out" 2>&1 &
-	local fix=$!
+	fix=$!
 	wait_for "$T/fix.out" "^ready"
 	"$LEAKSCOPE" -v -p "$fix" -i 60 --folded "$T/f" >"$T/out" 2>"$T/err" &
-	local ls=$!
+	ls=$!
 	wait_for "$T/err" "tracing PID $fix"
-	local ids
 	ids=$(bpf_prog_ids_of "$ls")
 	[ -n "$ids" ] || fail "no BPF programs held by leakscope while tracing"
 	kill -USR1 "$fix"
 	wait_for "$T/fix.out" "^leaked"
 	sleep 0.2
-	kill -INT "$ls"
+	kill -"$sig" "$ls"
 	wait "$ls"
-	expect_eq "leakscope exit code after SIGINT" 0 $?
+	expect_eq "leakscope exit code after SIG$sig" 0 $?
 	expect_programs_gone "$ids"
+	expect_match "final report on SIG$sig" "final report 1" "$T/out"
 	expect_heap_leaks_sites "$T/f"
-	expect_match "final report on SIGINT" "final report" "$T/out"
-	# the 5 blocks allocated before attach and freed after are unknown
-	expect_match "unknown frees counted" " 5 unknown frees" "$T/out"
 	# the target runs on after leakscope detached, and still answers
 	kill -0 "$fix" 2>/dev/null || fail "target died after detach"
 	kill -TERM "$fix"
 	wait "$fix" 2>/dev/null
 	expect_eq "target killed by our SIGTERM, not by anything else" 143 $?
+}
+
+t_attach_pid() {
+	attach_leak_and_stop INT
+	# the 5 blocks allocated before attach and freed after are unknown
+	expect_match "unknown frees counted" " 5 unknown frees" "$T/out"
 }
 run_test "heap: -p attach, exact bytes, unknown frees, SIGINT detach, nothing left" t_attach_pid
 
@@ -164,27 +170,7 @@ t_threads() {
 run_test "heap: 4 threads leaking and churning at once" t_threads
 
 t_sigterm() {
-	"$FIX/heap_leaks" --wait >"$T/fix.out" 2>&1 &
-	local fix=$!
-	wait_for "$T/fix.out" "^ready"
-	"$LEAKSCOPE" -v -p "$fix" --folded "$T/f" >"$T/out" 2>"$T/err" &
-	local ls=$!
-	wait_for "$T/err" "tracing PID $fix"
-	local ids
-	ids=$(bpf_prog_ids_of "$ls")
-	[ -n "$ids" ] || fail "no BPF programs held by leakscope while tracing"
-	kill -USR1 "$fix"
-	wait_for "$T/fix.out" "^leaked"
-	sleep 0.2
-	kill -TERM "$ls"
-	wait "$ls"
-	expect_eq "leakscope exit code after SIGTERM" 0 $?
-	expect_programs_gone "$ids"
-	expect_match "final report on SIGTERM" "final report 1" "$T/out"
-	expect_folded "$T/f" "main;leak_calloc;calloc" 5120
-	kill -0 "$fix" 2>/dev/null || fail "target died after detach"
-	kill -TERM "$fix"
-	wait "$fix" 2>/dev/null
+	attach_leak_and_stop TERM
 }
 run_test "heap: SIGTERM gives the final report and detaches" t_sigterm
 
