@@ -192,7 +192,8 @@ void verdicts__update(struct verdicts *v, struct report *r)
 		}
 	}
 	compact(v, absent_too_long, &v->window);
-	qsort(v->tracks, v->count, sizeof(*v->tracks), track_compare);
+	if (v->count) /* qsort(NULL, 0) is undefined behaviour */
+		qsort(v->tracks, v->count, sizeof(*v->tracks), track_compare);
 	for (i = 0; i < r->count; i++) {
 		struct report_entry *e = &r->entries[i];
 		struct track key = {.hash = hash_frames(e),
