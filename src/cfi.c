@@ -49,38 +49,41 @@ static uint64_t read_uint(struct cursor *c, size_t n)
 	return v;
 }
 
-static uint64_t uleb(struct cursor *c)
+/* The 7-bit groups of a LEB128 number; `shift` and `last` say where it
+ * ended, for sleb() to extend the sign. */
+static uint64_t leb_bits(struct cursor *c, unsigned int *shift, uint8_t *last)
 {
 	uint64_t v = 0;
-	unsigned int shift = 0;
 	uint8_t b;
 
+	*shift = 0;
 	do {
 		if (!need(c, 1))
 			return 0;
 		b = *c->p++;
-		if (shift < 64)
-			v |= (uint64_t)(b & 0x7f) << shift;
-		shift += 7;
+		if (*shift < 64)
+			v |= (uint64_t)(b & 0x7f) << *shift;
+		*shift += 7;
 	} while (b & 0x80);
+	*last = b;
 	return v;
+}
+
+static uint64_t uleb(struct cursor *c)
+{
+	unsigned int shift;
+	uint8_t last;
+
+	return leb_bits(c, &shift, &last);
 }
 
 static int64_t sleb(struct cursor *c)
 {
-	uint64_t v = 0;
 	unsigned int shift = 0;
-	uint8_t b;
+	uint8_t last = 0;
+	uint64_t v = leb_bits(c, &shift, &last);
 
-	do {
-		if (!need(c, 1))
-			return 0;
-		b = *c->p++;
-		if (shift < 64)
-			v |= (uint64_t)(b & 0x7f) << shift;
-		shift += 7;
-	} while (b & 0x80);
-	if (shift < 64 && (b & 0x40))
+	if (shift < 64 && (last & 0x40))
 		v |= ~0ULL << shift;
 	return (int64_t)v;
 }
