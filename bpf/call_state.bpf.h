@@ -98,9 +98,15 @@ static __always_inline void forget_abandoned_calls(struct call_state *cs, __u64 
 		cs->alloc_sp = 0;
 }
 
-/* Entry of any probed API: returns the thread's state, with the boundary
- * noted if this is the outermost call (its stack: boundary_stack_id()). */
-static __always_inline struct call_state *enter(struct pt_regs *ctx, __u64 sp)
+/*
+ * Entry of any probed API: returns the thread's state, with the boundary
+ * noted if this is the outermost call (its stack: boundary_stack_id()).
+ * `wrapper`: a call whose stack may be needed before it returns (fopen's by
+ * the malloc and open inside it), so its return address is read now; an
+ * allocator's own call needs it only when it returns, where the uretprobe
+ * has it in a register (a read of user memory costs ~100 ns).
+ */
+static __always_inline struct call_state *enter(struct pt_regs *ctx, __u64 sp, bool wrapper)
 {
 	struct call_state *cs;
 
@@ -117,7 +123,9 @@ static __always_inline struct call_state *enter(struct pt_regs *ctx, __u64 sp)
 		 * it once this program is done. */
 		cs->stack_id = 0;
 		cs->boundary_fp = PT_REGS_FP(ctx);
-		if (bpf_probe_read_user(&cs->boundary_ip, sizeof(cs->boundary_ip), (void *)sp))
+		cs->boundary_ip = 0;
+		if (wrapper &&
+		    bpf_probe_read_user(&cs->boundary_ip, sizeof(cs->boundary_ip), (void *)sp))
 			cs->boundary_ip = 0;
 	}
 	return cs;

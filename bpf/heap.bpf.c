@@ -20,7 +20,7 @@ static __always_inline void alloc_enter(struct pt_regs *ctx, __u64 size, __u64 o
 					__u64 out_ptr)
 {
 	__u64 sp = entry_sp(ctx);
-	struct call_state *cs = enter(ctx, sp);
+	struct call_state *cs = enter(ctx, sp, false);
 
 	if (!cs)
 		return;
@@ -160,7 +160,7 @@ int BPF_KPROBE(heap_posix_memalign, __u64 memptr, __u64 alignment, __u64 size)
 SEC("uprobe")
 int BPF_KPROBE(heap_wrapper)
 {
-	enter(ctx, entry_sp(ctx));
+	enter(ctx, entry_sp(ctx), true);
 	return 0;
 }
 
@@ -206,6 +206,9 @@ int BPF_KRETPROBE(heap_return, __u64 ret)
 		cs->alloc_sp = 0;
 		return 0;
 	}
+	/* the kernel has put the call's own return address back in ip */
+	if (cs->boundary_sp == sp && !cs->boundary_ip)
+		cs->boundary_ip = PT_REGS_IP(ctx);
 	if (cs->alloc_sp == sp) {
 		finish_alloc(cs, ret);
 		cs->alloc_sp = 0;
