@@ -140,23 +140,39 @@ static __always_inline int append_parent(struct ls_stack *st, int n, __u64 *h, _
  * Completes `st` (the scratch buffer) from its first frame `first_ip` by
  * walking the stack above `low_sp` with the unwind tables (--unwind) or the
  * frame records from `fp`, then the frames of stored stack `parent` (0:
- * none), stores it and returns its id, 0 when lost.
+ * none), stores it and returns its id, 0 when lost. A walk from the same
+ * place over the same words is recalled instead (stack_memo.bpf.h).
  */
 static __always_inline __u64 store_stack_parent(enum ls_kind kind, struct ls_stack *st,
 						__u64 first_ip, __u64 low_sp, __u64 fp,
 						__u64 parent)
 {
+	struct memo_key key = {
+	    .pid_tgid = bpf_get_current_pid_tgid(),
+	    .pc = first_ip,
+	    .sp = low_sp,
+	    .bp = fp,
+	    .parent = parent,
+	    .generation = unwind_generation(),
+	};
 	__u64 h = hash_mix(0xcbf29ce484222325ULL, first_ip);
-	int n;
+	struct stack_memo *m = memo_recall(&key);
+	__u32 status;
+	int walked, n;
 
+	if (m) {
+		count_walk(kind, m->walk_status, m->walk_frames, m->frames);
+		count(kind, CNT_STACKS_RECALLED);
+		return m->stack_id;
+	}
+	m = memo_begin(&key);
 	st->ips[0] = first_ip;
 	/* the frame of first_ip has sp low_sp + 8 (its return address's slot
 	 * is at low_sp at a function entry) */
-	n = unwind_walk(kind, first_ip, low_sp + 8, fp, &h);
-	n = append_parent(st, n, &h, parent);
-	if (n == MAX_STACK_DEPTH)
-		count(kind, CNT_STACKS_TRUNCATED);
-	else
+	walked = unwind_walk(first_ip, low_sp + 8, fp, &h, &status);
+	n = append_parent(st, walked, &h, parent);
+	count_walk(kind, status, walked, n);
+	if (n < MAX_STACK_DEPTH)
 		st->ips[n & (MAX_STACK_DEPTH - 1)] = 0; /* readers stop here */
 	if (!h)
 		h = 1; /* 0 means "lost" */
@@ -166,6 +182,12 @@ static __always_inline __u64 store_stack_parent(enum ls_kind kind, struct ls_sta
 	    bpf_map_update_elem(&stacks, &h, st, BPF_NOEXIST) == -E2BIG) {
 		count(kind, CNT_STACKS_FULL);
 		return 0;
+	}
+	if (m) {
+		m->walk_status = status;
+		m->walk_frames = walked;
+		m->frames = n;
+		memo_keep(m, h);
 	}
 	return h;
 }

@@ -15,6 +15,7 @@
 
 #include <bpf/bpf_core_read.h>
 #include "unwind.h"
+#include "stack_memo.bpf.h"
 
 /* Sizes are defaults: userspace sets them (--unwind-rows). */
 struct {
@@ -166,10 +167,17 @@ static long unwind_step(__u32 i, void *data)
 		if (r->cfa == LS_UW_PLT && (w->pc & 15) >= (__u64)r->rbp_off)
 			cfa += 8;
 		if (bpf_probe_read_user(&ra, sizeof(ra), (void *)(cfa - 8)))
-			goto lost;
-		if (r->cfa != LS_UW_PLT && r->rbp_off &&
-		    bpf_probe_read_user(&bp, sizeof(bp), (void *)(cfa + 8 * (__s64)r->rbp_off)))
-			goto lost;
+			goto unreadable;
+		if (r->cfa != LS_UW_PLT && r->rbp_off) {
+			__u64 at = cfa + 8 * (__s64)r->rbp_off;
+
+			if (bpf_probe_read_user(&bp, sizeof(bp), (void *)at))
+				goto unreadable;
+			/* rbp is saved below the return address: noted
+			 * upwards, the two share a window */
+			memo_note(at, bp);
+		}
+		memo_note(cfa - 8, ra);
 	} else {
 		/* no row: a frame record at rbp, as the frame-pointer walk */
 		struct {
@@ -181,9 +189,12 @@ static long unwind_step(__u32 i, void *data)
 			w->status = WALK_COMPLETE; /* _start cleared rbp */
 			return 1;
 		}
-		if (w->bp < w->sp || (w->bp & 7) ||
-		    bpf_probe_read_user(&rec, sizeof(rec), (void *)w->bp))
+		if (w->bp < w->sp || (w->bp & 7))
 			goto lost;
+		if (bpf_probe_read_user(&rec, sizeof(rec), (void *)w->bp))
+			goto unreadable;
+		memo_note(w->bp, rec.next_bp);
+		memo_note(w->bp + 8, rec.ret);
 		cfa = w->bp + 16;
 		ra = rec.ret;
 		bp = rec.next_bp;
@@ -201,16 +212,24 @@ static long unwind_step(__u32 i, void *data)
 	w->sp = cfa;
 	w->bp = bp;
 	return 0;
+unreadable:
+	memo_forget(); /* the word may be readable next time */
 lost:
 	w->status = WALK_LOST;
 	return 1;
 }
 
+static __always_inline struct ls_unwind_config *unwind_config_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&unwind_config, &zero);
+}
+
 /* The walk's settings: tables or frame pointers, and the depth. */
 static __always_inline __u32 unwind_settings(__u32 *depth)
 {
-	__u32 zero = 0;
-	struct ls_unwind_config *c = bpf_map_lookup_elem(&unwind_config, &zero);
+	struct ls_unwind_config *c = unwind_config_get();
 
 	*depth = MAX_STACK_DEPTH;
 	if (!c)
@@ -218,6 +237,14 @@ static __always_inline __u32 unwind_settings(__u32 *depth)
 	if (c->depth && c->depth < MAX_STACK_DEPTH)
 		*depth = c->depth;
 	return c->tables;
+}
+
+/* Bumped by userspace each time it loads a file's table. */
+static __always_inline __u32 unwind_generation(void)
+{
+	struct ls_unwind_config *c = unwind_config_get();
+
+	return c ? c->generation : 0;
 }
 
 /*
@@ -244,27 +271,36 @@ __noinline __weak int unwind_walk_frames(struct walk *in)
 /*
  * Walks the user stack of the frame at pc (already in ips[0] of the scratch
  * buffer) whose sp and rbp are sp and bp, by tables or frame pointers
- * (--unwind), up to --unwind-depth frames. Returns the frame count; *h is
- * the stack's hash so far.
+ * (--unwind), up to --unwind-depth frames. Returns the frame count and sets
+ * *status (enum walk_status); *h is the stack's hash so far.
  */
-static __always_inline int unwind_walk(enum ls_kind kind, __u64 pc, __u64 sp, __u64 bp, __u64 *h)
+static __always_inline int unwind_walk(__u64 pc, __u64 sp, __u64 bp, __u64 *h, __u32 *status)
 {
 	struct walk w = {.pc = pc, .sp = sp, .bp = bp, .h = *h, .n = 1};
 	int n;
 
 	unwind_walk_frames(&w);
-	if (w.status == WALK_COMPLETE)
-		count(kind, CNT_STACKS_COMPLETE);
-	else if (w.status == WALK_LOST)
-		count(kind, CNT_STACKS_CUT);
-	else if (w.n < MAX_STACK_DEPTH)
-		count(kind, CNT_STACKS_TRUNCATED); /* at MAX_STACK_DEPTH the caller counts it */
 	*h = w.h;
+	*status = w.status;
 	n = w.n > MAX_STACK_DEPTH ? MAX_STACK_DEPTH : w.n;
 	/* what the caller indexes with n it masks: hide the range from the
 	 * compiler, or it drops the masks the verifier needs */
 	asm volatile("" : "+r"(n));
 	return n;
+}
+
+/* The counters of a walk that ended with `status` after `walked` frames,
+ * `frames` with the parent's. */
+static __always_inline void count_walk(enum ls_kind kind, __u32 status, __u32 walked, __u32 frames)
+{
+	if (status == WALK_COMPLETE)
+		count(kind, CNT_STACKS_COMPLETE);
+	else if (status == WALK_LOST)
+		count(kind, CNT_STACKS_CUT);
+	else if (walked < MAX_STACK_DEPTH)
+		count(kind, CNT_STACKS_TRUNCATED); /* --unwind-depth */
+	if (frames >= MAX_STACK_DEPTH)
+		count(kind, CNT_STACKS_TRUNCATED);
 }
 
 #endif /* UNWIND_BPF_H */

@@ -118,6 +118,8 @@ enum ls_counter {
 	CNT_UNSAMPLED,	      /* --sample: acquisitions passed over */
 	CNT_STACKS_COMPLETE,  /* stacks walked to the thread's first frame */
 	CNT_STACKS_CUT,	      /* stacks cut short: no rule, no frame pointer, bad read */
+	CNT_STACKS_RECALLED,  /* of the stacks above, those not walked again: the
+			       * words an earlier walk read were unchanged */
 	CNT_MAX,
 };
 

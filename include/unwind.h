@@ -61,8 +61,11 @@ struct ls_unwind_file {
 
 /* The one entry of the unwind_config map, set before tracing starts. */
 struct ls_unwind_config {
-	__u32 tables; /* 0: frame pointers only (--unwind fp) */
-	__u32 depth;  /* frames per stack, at most MAX_STACK_DEPTH */
+	__u32 tables;	  /* 0: frame pointers only (--unwind fp) */
+	__u32 depth;	  /* frames per stack, at most MAX_STACK_DEPTH */
+	__u32 generation; /* +1 with each file's table loaded: a stack
+			   * walked before may walk further now */
+	__u32 pad;
 };
 
 _Static_assert(sizeof(struct ls_unwind_row) == 8, "ls_unwind_row layout");

@@ -175,20 +175,17 @@ static int open_and_load(const struct options *opt, struct leakscope_bpf **out)
 static int start_unwinder(struct session *s, const struct options *opt, const struct target *t,
 			  const struct probe_plan *plan)
 {
-	struct ls_unwind_config cfg = {opt->unwind != LS_UNWIND_FP, opt->unwind_depth};
-	__u32 zero = 0;
+	struct unwinder_maps maps = {
+	    .rows_fd = bpf_map__fd(s->skel->maps.unwind_rows),
+	    .files_fd = bpf_map__fd(s->skel->maps.unwind_files),
+	    .config_fd = bpf_map__fd(s->skel->maps.unwind_config),
+	};
 
-	if (bpf_map__update_elem(s->skel->maps.unwind_config, &zero, sizeof(zero), &cfg,
-				 sizeof(cfg), BPF_ANY)) {
+	s->unwinder = unwinder__new(opt->unwind, opt->unwind_depth, opt->unwind_rows, &maps);
+	if (!s->unwinder) {
 		ls_error("cannot configure stack unwinding: %s", strerror(errno));
 		return LS_EXIT_KERNEL;
 	}
-	if (opt->unwind == LS_UNWIND_FP)
-		return 0;
-	s->unwinder = unwinder__new(opt->unwind, bpf_map__fd(s->skel->maps.unwind_rows),
-				    opt->unwind_rows, bpf_map__fd(s->skel->maps.unwind_files));
-	if (!s->unwinder)
-		return LS_EXIT_FAILURE;
 	if (t->exe)
 		unwinder__add_path(s->unwinder, t->exe);
 	for (size_t i = 0; i < plan->count; i++)

@@ -26,6 +26,7 @@ static const char *const counter_names[CNT_MAX] = {
     [CNT_UNSAMPLED] = "not_sampled",
     [CNT_STACKS_COMPLETE] = "stacks_complete",
     [CNT_STACKS_CUT] = "stacks_cut_short",
+    [CNT_STACKS_RECALLED] = "stacks_recalled",
 };
 
 /* The length of the valid UTF-8 sequence at s, 0 when it is not one. */

@@ -156,6 +156,11 @@ static void print_counters(FILE *out, const struct report *r, enum ls_kind kind,
 	if (sampling)
 		fprintf(out, ", %" PRIu64 " allocations not sampled", c[CNT_UNSAMPLED]);
 	fputc('\n', out);
+	if (ls_verbose && walked)
+		fprintf(out,
+			"          %" PRIu64 " stacks recalled, not walked again: the words their"
+			" first walk read were unchanged\n",
+			c[CNT_STACKS_RECALLED]);
 	if (ls_verbose && kind == LS_KIND_HEAP)
 		fprintf(out,
 			"          %" PRIu64 " nested allocator calls folded into their caller\n",

@@ -32,24 +32,40 @@ struct loaded {
 
 struct unwinder {
 	enum ls_unwind_mode mode;
-	int rows_fd, files_fd;
+	struct unwinder_maps maps;
+	struct ls_unwind_config config;
 	uint32_t max_rows, used_rows;
 	struct loaded *files;
 	size_t nfiles, fp_files;
 	bool full_warned;
 };
 
-struct unwinder *unwinder__new(enum ls_unwind_mode mode, int rows_fd, uint32_t max_rows,
-			       int files_fd)
+static int write_config(const struct unwinder *u)
+{
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(u->maps.config_fd, &zero, &u->config, BPF_ANY);
+}
+
+struct unwinder *unwinder__new(enum ls_unwind_mode mode, uint32_t depth, uint32_t max_rows,
+			       const struct unwinder_maps *maps)
 {
 	struct unwinder *u = calloc(1, sizeof(*u));
 
 	if (!u)
 		return NULL;
 	u->mode = mode;
-	u->rows_fd = rows_fd;
-	u->files_fd = files_fd;
+	u->maps = *maps;
 	u->max_rows = max_rows;
+	u->config.tables = mode != LS_UNWIND_FP;
+	u->config.depth = depth;
+	if (write_config(u)) {
+		int err = errno;
+
+		free(u);
+		errno = err;
+		return NULL;
+	}
 	return u;
 }
 
@@ -88,10 +104,11 @@ static bool load_rows(struct unwinder *u, const struct unwind_table *t, const ch
 		return false;
 	for (uint32_t i = 0; i < n; i++)
 		keys[i] = u->used_rows + i;
-	err = bpf_map_update_batch(u->rows_fd, keys, t->compact, &count, NULL);
+	err = bpf_map_update_batch(u->maps.rows_fd, keys, t->compact, &count, NULL);
 	for (uint32_t i = count; err && i < n; i++) /* no batch support: one by one */
-		err =
-		    bpf_map_update_elem(u->rows_fd, &keys[i], &t->compact[i], BPF_ANY) ? -errno : 0;
+		err = bpf_map_update_elem(u->maps.rows_fd, &keys[i], &t->compact[i], BPF_ANY)
+			  ? -errno
+			  : 0;
 	free(keys);
 	if (err)
 		return false;
@@ -123,8 +140,11 @@ static void add_file(struct unwinder *u, const struct ls_unwind_file_key *key, i
 	unwind_table__free(t);
 	ls_info("unwind table of %s: %u rows%s", name, l.val.nrows,
 		l.val.nrows ? "" : ", frame pointers");
-	if (bpf_map_update_elem(u->files_fd, key, &l.val, BPF_ANY))
+	if (bpf_map_update_elem(u->maps.files_fd, key, &l.val, BPF_ANY))
 		return;
+	/* stacks remembered from walks without this table are walked again */
+	u->config.generation++;
+	write_config(u);
 	nf = realloc(u->files, (u->nfiles + 1) * sizeof(*nf));
 	if (!nf)
 		return;

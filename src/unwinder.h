@@ -15,9 +15,15 @@
 
 struct unwinder;
 
-/* NULL + errno. rows_fd/files_fd: the unwind_rows and unwind_files maps. */
-struct unwinder *unwinder__new(enum ls_unwind_mode mode, int rows_fd, uint32_t max_rows,
-			       int files_fd);
+/* The BPF maps of include/unwind.h. */
+struct unwinder_maps {
+	int rows_fd, files_fd, config_fd;
+};
+
+/* Writes the walk's settings (--unwind, --unwind-depth) to the config map;
+ * NULL + errno. */
+struct unwinder *unwinder__new(enum ls_unwind_mode mode, uint32_t depth, uint32_t max_rows,
+			       const struct unwinder_maps *maps);
 /* A file a process will map (its executable and libraries, before it runs). */
 int unwinder__add_path(struct unwinder *u, const char *path);
 /* Every executable file mapping of process pid. 0 or -errno (-ESRCH: gone). */

@@ -65,3 +65,19 @@ t_unwind_syscall_regs() {
 	expect_match "fd stacks complete" "^counters fd: .* stacks 100\.0 % complete" "$T/out"
 }
 run_test "unwind: system-call path (registers) through libc's tables" t_unwind_syscall_regs
+
+# A stack is recalled, not walked again, when every word its first walk read
+# is unchanged. Two callers whose calls of malloc have the same return
+# address and stack pointer differ only in the words above: each leak must
+# stay at its own caller, alternating call after call.
+t_unwind_recalled_stacks() {
+	"$LEAKSCOPE" -v --folded "$T/f" -- "$FIX/same_frames_nofp" >"$T/out" 2>"$T/err"
+	expect_eq "leakscope exit code" 0 $?
+	expect_folded "$T/f" "main;via_left;alloc_block;malloc" 1000
+	expect_folded "$T/f" "main;via_right;alloc_block;malloc" 1200
+	# the 500 calls of via_left in a row: all but the first recalled
+	local recalled
+	recalled=$(sed -n 's/^ *\([0-9]*\) stacks recalled.*/\1/p' "$T/out" | head -n 1)
+	expect_eq "stacks recalled in the loop (at least 499)" 1 "$([ "${recalled:-0}" -ge 499 ] && echo 1)"
+}
+run_test "unwind: recalled stacks stay exact when two callers share a frame shape" t_unwind_recalled_stacks
