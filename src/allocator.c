@@ -411,11 +411,11 @@ static unsigned registers_read(enum heap_prog prog)
 }
 
 /*
- * A uretprobe must sit at the entry: the kernel takes over the return
- * address at [sp] when its breakpoint hits, which is only there before the
- * first push. The entry program then shares that breakpoint, and moving it
- * would add a second one; so only functions without a return probe (free,
- * operator delete) are placed.
+ * A function with a uretprobe shares one breakpoint between its entry
+ * program and the uretprobe, which takes over the return address at [sp]
+ * when it hits: it may move past the first instructions only while they
+ * leave the stack pointer where it was (jemalloc's malloc: `cmp` is
+ * single-stepped, the `ja` after it is emulated).
  */
 void allocator__place(struct probe_plan *plan, bool at_entry)
 {
@@ -424,7 +424,7 @@ void allocator__place(struct probe_plan *plan, bool at_entry)
 	for (i = 0; i < plan->count; i++) {
 		struct probe_point *p = &plan->points[i];
 		enum placement_mode mode = at_entry		     ? PLACE_ENTRY_FORCED
-					   : probe_point__returns(p) ? PLACE_ENTRY_RETURN
+					   : probe_point__returns(p) ? PLACE_RETURN
 								     : PLACE_BEST;
 
 		placement__for_function(p->binary, p->offset, p->size, registers_read(p->fn->prog),

@@ -144,8 +144,8 @@ static bool writes_above_entry_sp(const cs_insn *i, uint32_t delta)
  * Why the probe cannot move past `i` (NULL: it can, and *delta grew by its
  * stack pointer change). `keep` are the FAM_* the program reads.
  */
-static const char *blocker(csh h, const cs_insn *i, unsigned keep, uint32_t *delta, char *buf,
-			   size_t len)
+static const char *blocker(csh h, const cs_insn *i, unsigned keep, uint32_t max_delta,
+			   uint32_t *delta, char *buf, size_t len)
 {
 	cs_regs rd, wr;
 	uint8_t nrd = 0, nwr = 0, k;
@@ -167,7 +167,9 @@ static const char *blocker(csh h, const cs_insn *i, unsigned keep, uint32_t *del
 	}
 	if (writes_above_entry_sp(i, *delta))
 		return "stores to the caller's frame";
-	if (*delta + change > PLACE_MAX_SP_DELTA)
+	if (change && !max_delta)
+		return "moves %rsp (the uretprobe needs the return address at [sp])";
+	if (*delta + change > max_delta)
 		return "moves %rsp too far";
 	*delta += change;
 	return NULL;
@@ -210,8 +212,9 @@ static unsigned keep_families(unsigned keep)
 	       (keep & PLACE_KEEP_RDX ? FAM_RDX : 0) | FAM_RBP | FAM_RSP;
 }
 
+/* `max_delta`: how far the stack pointer may have moved at the probe. */
 static void search(csh h, const cs_insn *v, size_t n, size_t len, bool complete, unsigned keep,
-		   struct placement *out)
+		   uint32_t max_delta, struct placement *out)
 {
 	const char *entry_cost = out->emulated ? "emulated" : "single-stepped";
 	uint64_t target = first_branch_target(h, v, n, len);
@@ -248,7 +251,7 @@ static void search(csh h, const cs_insn *v, size_t n, size_t len, bool complete,
 				 cs_insn_name(h, v[0].id));
 			return;
 		}
-		why = blocker(h, &v[k], keep_families(keep), &delta, buf, sizeof(buf));
+		why = blocker(h, &v[k], keep_families(keep), max_delta, &delta, buf, sizeof(buf));
 		if (why && k == 0) {
 			snprintf(out->why, sizeof(out->why),
 				 "entry: %s at +0 is single-stepped and %s",
@@ -292,18 +295,13 @@ void placement__choose(const uint8_t *code, size_t len, unsigned keep, enum plac
 			 "entry: the first instruction does not decode");
 	} else {
 		set_insn(out, &v[0]);
-		if (mode == PLACE_ENTRY_RETURN)
-			snprintf(out->why, sizeof(out->why),
-				 "%s at +0: %s; at the entry with the uretprobe, which must be "
-				 "there (one breakpoint serves both)",
-				 cs_insn_name(h, v[0].id),
-				 out->emulated ? "emulated" : "single-stepped");
-		else if (mode == PLACE_ENTRY_FORCED)
+		if (mode == PLACE_ENTRY_FORCED)
 			snprintf(out->why, sizeof(out->why), "%s at +0: %s (--probe-at-entry)",
 				 cs_insn_name(h, v[0].id),
 				 out->emulated ? "emulated" : "single-stepped");
 		else
-			search(h, v, n, len, decoded == len, keep, out);
+			search(h, v, n, len, decoded == len, keep,
+			       mode == PLACE_RETURN ? 0 : PLACE_MAX_SP_DELTA, out);
 	}
 	if (v)
 		cs_free(v, n);

@@ -27,7 +27,9 @@
 
 enum placement_mode {
 	PLACE_BEST,	    /* the first emulated instruction that is safe */
-	PLACE_ENTRY_RETURN, /* entry: the function also has a uretprobe */
+	PLACE_RETURN,	    /* as PLACE_BEST, before any move of the stack
+			     * pointer: the function also has a uretprobe,
+			     * which takes over the return address at [sp] */
 	PLACE_ENTRY_FORCED, /* entry: --probe-at-entry */
 };
 

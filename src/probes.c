@@ -119,13 +119,14 @@ int probes__attach(struct leakscope_bpf *skel, const struct probe_plan *plan, pi
 
 		/* The entry program may sit past the prologue (placement.h); the
 		 * cookie says how far the stack pointer moved by then. The
-		 * uretprobe must stay at the entry. */
+		 * uretprobe shares its breakpoint: placed where the stack
+		 * pointer has not moved yet. */
 		v[n++] = (struct attachment){entry_program(skel, p->fn->prog), p->binary, false,
 					     p->offset + p->place.offset,
 					     COOKIE(p->fn->api, p->place.sp_delta)};
 		if (returns)
 			v[n++] = (struct attachment){skel->progs.heap_return, p->binary, true,
-						     p->offset, 0};
+						     p->offset + p->place.offset, 0};
 		ls_info("probe %-24s %s+0x%llx%s, entry at +%llu `%s`: %s", p->symbol, p->binary,
 			(unsigned long long)p->offset, returns ? " + return" : "",
 			(unsigned long long)p->place.offset, p->place.insn, p->place.why);

@@ -79,11 +79,31 @@ static void test_jemalloc_malloc(void)
 	PLACE(code, 176, RDI, &p);
 	CHECK_U64(p.offset, 7);
 	CHECK(contains(p.why, "ja at +7: emulated; cmp at +0 would be single-stepped"));
-	/* with its uretprobe, malloc stays at the entry all the same */
-	place(code, sizeof(code), 176, RDI, PLACE_ENTRY_RETURN, &p);
+	/* with its uretprobe too: the cmp leaves %rsp where it was */
+	place(code, sizeof(code), 176, RDI, PLACE_RETURN, &p);
+	CHECK_U64(p.offset, 7);
+	CHECK_U64(p.sp_delta, 0);
+	CHECK(p.emulated);
+}
+
+/* A uretprobe's breakpoint cannot move past an instruction that moves the
+ * stack pointer: the return address would no longer be at [sp].
+ * mov %edi,%eax; sub $8,%rsp; jne +16 */
+static void test_return_stops_at_sp_move(void)
+{
+	static const uint8_t code[] = {0x89, 0xf8, 0x48, 0x83, 0xec, 0x08,
+				       0x0f, 0x85, 0x10, 0x00, 0x00, 0x00};
+	struct placement p;
+
+	place(code, sizeof(code), 64, RDI, PLACE_RETURN, &p);
 	CHECK_U64(p.offset, 0);
 	CHECK(!p.emulated);
-	CHECK(contains(p.why, "cmp at +0: single-stepped; at the entry with the uretprobe"));
+	CHECK(contains(p.why,
+		       "sub at +2 moves %rsp (the uretprobe needs the return address at [sp])"));
+	/* without a uretprobe the jne is probed, 8 bytes down the stack */
+	PLACE(code, 64, RDI, &p);
+	CHECK_U64(p.offset, 6);
+	CHECK_U64(p.sp_delta, 8);
 }
 
 /* jemalloc 5.3 free: eleven instructions that only read %rdi, then jne */
@@ -213,6 +233,7 @@ int main(void)
 	test_glibc_free();
 	test_glibc_malloc();
 	test_jemalloc_malloc();
+	test_return_stops_at_sp_move();
 	test_jemalloc_free();
 	test_endbr_and_sub();
 	test_frame_pointer_prologue();
