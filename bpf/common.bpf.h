@@ -151,13 +151,12 @@ static __always_inline __u64 store_stack_parent(enum ls_kind kind, struct ls_sta
 	    .pid_tgid = bpf_get_current_pid_tgid(),
 	    .pc = first_ip,
 	    .sp = low_sp,
-	    .bp = fp,
 	    .parent = parent,
 	    .generation = unwind_generation(),
 	};
 	__u64 h = hash_mix(0xcbf29ce484222325ULL, first_ip);
-	struct stack_memo *m = memo_recall(&key);
-	__u32 status;
+	struct stack_memo *m = memo_recall(&key, fp);
+	__u32 status, bp_used;
 	int walked, n;
 
 	if (m) {
@@ -169,7 +168,7 @@ static __always_inline __u64 store_stack_parent(enum ls_kind kind, struct ls_sta
 	st->ips[0] = first_ip;
 	/* the frame of first_ip has sp low_sp + 8 (its return address's slot
 	 * is at low_sp at a function entry) */
-	walked = unwind_walk(first_ip, low_sp + 8, fp, &h, &status);
+	walked = unwind_walk(first_ip, low_sp + 8, fp, &h, &status, &bp_used);
 	n = append_parent(st, walked, &h, parent);
 	count_walk(kind, status, walked, n);
 	if (n < MAX_STACK_DEPTH)
@@ -184,6 +183,8 @@ static __always_inline __u64 store_stack_parent(enum ls_kind kind, struct ls_sta
 		return 0;
 	}
 	if (m) {
+		m->bp = fp;
+		m->bp_used = bp_used;
 		m->walk_status = status;
 		m->walk_frames = walked;
 		m->frames = n;

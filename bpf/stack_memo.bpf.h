@@ -4,7 +4,8 @@
  * site hit again in a loop costs a few reads instead of a walk.
  *
  * A walk is a function of where it starts (pc, sp, rbp), the unwind tables
- * and the words of user memory it reads. A memo keeps the start as its key
+ * and the words of user memory it reads. A memo keeps the start (rbp only
+ * when the walk used it: code without frame pointers keeps anything there)
  * and every word the walk read with its value; it is recalled only when each
  * word still holds that value, so the stack it gives is the one a new walk
  * would find: exact, not a guess. Tables loaded later (a dlopen) change the
@@ -18,15 +19,18 @@
 /* They are checked a window of the stack at a time: a read of user memory
  * costs ~100 ns whatever its size up to a few KiB, so a stack is read in one
  * or a few reads, not one per word. */
-#define MEMO_WINDOWS	  8
+#define MEMO_WINDOWS 8
+/* Memos kept per start: an allocation wrapper (redis' zmalloc) calls malloc
+ * from one place and one depth for many callers further up. */
+#define MEMO_WAYS	  4
 #define MEMO_WINDOW_BYTES 2048
 
 struct memo_key {
 	__u64 pid_tgid; /* per thread: no other writer of its memos */
-	__u64 pc, sp, bp;
+	__u64 pc, sp;
 	__u64 parent; /* the stored stack appended after the walk */
 	__u32 generation;
-	__u32 pad;
+	__u32 way; /* one of MEMO_WAYS memos from the same start */
 };
 
 struct memo_window {
@@ -44,6 +48,8 @@ struct stack_memo {
 	struct memo_key key; /* checked again after the reads: an LRU entry
 			      * can be recycled while we read it */
 	__u64 stack_id;
+	__u64 bp;			/* the rbp the walk started with ... */
+	__u32 bp_used, pad2;		/* ... if the walk used it (struct walk) */
 	__u32 walk_status, walk_frames; /* for the counters a walk bumps */
 	__u32 frames;			/* with the parent's */
 	__u32 nreads;			/* > MEMO_READS: not to be kept */
@@ -134,7 +140,7 @@ static __always_inline void memo_note(__u64 addr, __u64 val)
  * 1 when every word memo `m` read still holds its value. A global function:
  * the verifier goes through its loops once, not in every program.
  */
-__noinline __weak int memo_still_true(struct stack_memo *m, struct memo_key *key)
+__noinline __weak int memo_still_true(struct stack_memo *m, struct memo_key *key, __u64 bp)
 {
 	__u32 zero = 0, i;
 	struct memo_stack_copy *now = bpf_map_lookup_elem(&memo_copies, &zero);
@@ -156,17 +162,29 @@ __noinline __weak int memo_still_true(struct stack_memo *m, struct memo_key *key
 			return 0;
 	}
 	return m->key.pid_tgid == key->pid_tgid && m->key.pc == key->pc && m->key.sp == key->sp &&
-	       m->key.bp == key->bp && m->key.parent == key->parent &&
-	       m->key.generation == key->generation;
+	       m->key.parent == key->parent && m->key.generation == key->generation &&
+	       m->key.way == key->way && (!m->bp_used || m->bp == bp);
 }
 
 /* The memo of a walk from `key` that would find the same stack now, or
  * NULL. */
-static __always_inline struct stack_memo *memo_recall(struct memo_key *key)
+static __always_inline struct stack_memo *memo_recall(struct memo_key *key, __u64 bp)
 {
-	struct stack_memo *m = bpf_map_lookup_elem(&stack_memos, key);
+	__u32 way, free_way = MEMO_WAYS;
 
-	return m && memo_still_true(m, key) ? m : NULL;
+	for (way = 0; way < MEMO_WAYS; way++) {
+		struct stack_memo *m;
+
+		key->way = way;
+		m = bpf_map_lookup_elem(&stack_memos, key);
+		if (m && memo_still_true(m, key, bp))
+			return m;
+		if (!m && free_way == MEMO_WAYS)
+			free_way = way;
+	}
+	/* where the walk will be kept: a free way, or any */
+	key->way = free_way < MEMO_WAYS ? free_way : bpf_get_prandom_u32() % MEMO_WAYS;
+	return NULL;
 }
 
 /* A walk from `key` starts: nothing read yet. */

@@ -61,7 +61,23 @@ struct walk {
 	__u32 tables;		 /* 0: frame pointers only */
 	struct seen_vma vmas[2]; /* frames alternate between a few files */
 	__u32 next_vma;
+	/* What the walk's result depends on in rbp. Code without frame
+	 * pointers keeps data in rbp (and saves it on the stack), so a memo
+	 * (stack_memo.bpf.h) checks rbp, or the word it was restored from,
+	 * only when a frame used it for its CFA. */
+	__u32 bp_restored, start_bp_used;
+	__u64 bp_from; /* where the current rbp was read, 0: noted or none */
 };
+
+/* A frame finds its CFA from rbp: the walk depends on rbp's value. */
+static __always_inline void use_bp(struct walk *w)
+{
+	if (!w->bp_restored)
+		w->start_bp_used = 1;
+	else if (w->bp_from)
+		memo_note(w->bp_from, w->bp);
+	w->bp_from = 0;
+}
 
 /* bpf_find_vma's callback: the file and place of the mapping. */
 struct vma_info {
@@ -166,21 +182,34 @@ static long unwind_step(__u32 i, void *data)
 		return 1;
 	}
 	if (r && r->cfa != LS_UW_NONE) {
+		__u64 bp_at = 0;
+
+		if (r->cfa == LS_UW_RBP)
+			use_bp(w);
 		cfa = (r->cfa == LS_UW_RBP ? w->bp : w->sp) + 8 * (__u64)r->cfa_off;
 		if (r->cfa == LS_UW_PLT && (w->pc & 15) >= (__u64)r->rbp_off)
 			cfa += 8;
-		if (bpf_probe_read_user(&ra, sizeof(ra), (void *)(cfa - 8)))
-			goto unreadable;
-		if (r->cfa != LS_UW_PLT && r->rbp_off) {
-			__u64 at = cfa + 8 * (__s64)r->rbp_off;
+		if (r->cfa != LS_UW_PLT && r->rbp_off)
+			bp_at = cfa + 8 * (__s64)r->rbp_off;
+		if (bp_at == cfa - 16) {
+			/* pushed right after the call: one read for both
+			 * (a read costs the same for 8 or 16 bytes) */
+			__u64 pair[2];
 
-			if (bpf_probe_read_user(&bp, sizeof(bp), (void *)at))
+			if (bpf_probe_read_user(pair, sizeof(pair), (void *)bp_at))
 				goto unreadable;
-			/* rbp is saved below the return address: noted
-			 * upwards, the two share a window */
-			memo_note(at, bp);
+			bp = pair[0];
+			ra = pair[1];
+		} else if (bpf_probe_read_user(&ra, sizeof(ra), (void *)(cfa - 8)) ||
+			   (bp_at && bpf_probe_read_user(&bp, sizeof(bp), (void *)bp_at))) {
+			goto unreadable;
 		}
 		memo_note(cfa - 8, ra);
+		if (bp_at) {
+			/* a dependency only if a frame further up uses it */
+			w->bp_restored = 1;
+			w->bp_from = bp_at;
+		}
 	} else {
 		/* no row: a frame record at rbp, as the frame-pointer walk */
 		struct {
@@ -188,6 +217,7 @@ static long unwind_step(__u32 i, void *data)
 			__u64 ret;
 		} rec;
 
+		use_bp(w);
 		if (!w->bp) {
 			w->status = WALK_COMPLETE; /* _start cleared rbp */
 			return 1;
@@ -196,8 +226,9 @@ static long unwind_step(__u32 i, void *data)
 			goto lost;
 		if (bpf_probe_read_user(&rec, sizeof(rec), (void *)w->bp))
 			goto unreadable;
-		memo_note(w->bp, rec.next_bp);
 		memo_note(w->bp + 8, rec.ret);
+		w->bp_restored = 1;
+		w->bp_from = w->bp;
 		cfa = w->bp + 16;
 		ra = rec.ret;
 		bp = rec.next_bp;
@@ -268,6 +299,7 @@ __noinline __weak int unwind_walk_frames(struct walk *in)
 	in->h = w.h;
 	in->n = w.n;
 	in->status = w.status;
+	in->start_bp_used = w.start_bp_used;
 	return 0;
 }
 
@@ -275,9 +307,11 @@ __noinline __weak int unwind_walk_frames(struct walk *in)
  * Walks the user stack of the frame at pc (already in ips[0] of the scratch
  * buffer) whose sp and rbp are sp and bp, by tables or frame pointers
  * (--unwind), up to --unwind-depth frames. Returns the frame count and sets
- * *status (enum walk_status); *h is the stack's hash so far.
+ * *status (enum walk_status) and *bp_used (the walk used `bp`); *h is the
+ * stack's hash so far.
  */
-static __always_inline int unwind_walk(__u64 pc, __u64 sp, __u64 bp, __u64 *h, __u32 *status)
+static __always_inline int unwind_walk(__u64 pc, __u64 sp, __u64 bp, __u64 *h, __u32 *status,
+				       __u32 *bp_used)
 {
 	struct walk w = {.pc = pc, .sp = sp, .bp = bp, .h = *h, .n = 1};
 	int n;
@@ -285,6 +319,7 @@ static __always_inline int unwind_walk(__u64 pc, __u64 sp, __u64 bp, __u64 *h, _
 	unwind_walk_frames(&w);
 	*h = w.h;
 	*status = w.status;
+	*bp_used = w.start_bp_used;
 	n = w.n > MAX_STACK_DEPTH ? MAX_STACK_DEPTH : w.n;
 	/* what the caller indexes with n it masks: hide the range from the
 	 * compiler, or it drops the masks the verifier needs */
