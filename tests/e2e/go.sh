@@ -50,8 +50,9 @@ t_go_stripped() {
 }
 run_test "go: stripped (-s -w), the same names from .gopclntab" t_go_stripped
 
-t_go_attached() {
-	"$FIX/goleaks" wait >"$T/fix.out" 2>&1 </dev/null &
+# go_attach BINARY: attached to with -p while it waits, leaks, goes on
+go_attach() {
+	"$1" wait >"$T/fix.out" 2>&1 </dev/null &
 	local fix=$! rc
 	wait_for "$T/fix.out" "^ready"
 	"$LEAKSCOPE" -v -p "$fix" -i 60 --folded "$T/f" >"$T/out" 2>"$T/err" &
@@ -72,7 +73,19 @@ t_go_attached() {
 	expect_eq "fixture exit code" 3 "$rc"
 	expect_eq "fixture output" "ready leaked 8 done" "$(echo $(cat "$T/fix.out"))"
 }
+
+t_go_attached() {
+	go_attach "$FIX/goleaks"
+}
 run_test "go: -p attach, sampling on and restored, program unharmed" t_go_attached
+
+# -buildmode=pie: .data.rel.ro.gopclntab, an interpreter but no libc, and
+# MemProfileRate where the kernel loaded the executable
+t_go_pie() {
+	go_attach "$FIX/goleaks_pie"
+	expect_no_match "no C heap without cgo" "^\[heap\]" "$T/f"
+}
+run_test "go: -p attach to a PIE, the same exact values" t_go_pie
 
 t_go_kinds() {
 	"$LEAKSCOPE" --kinds goroutine -i 2 --count 1 --folded "$T/f" -- "$FIX/goleaks" run 3 \

@@ -3,8 +3,9 @@
  * Unit tests of gopclntab and go_elf on the Go fixture (tests/fixtures/go,
  * built with and without a symbol table): names from .gopclntab match the
  * .symtab ones, file:line match the source, os.Open is seen inlined in
- * main.openFiles, the version comes from .go.buildinfo, the stripped file
- * is symbolized through elf_symtab's fallback, and broken tables are refused.
+ * main.openFiles (also in a PIE), the version comes from .go.buildinfo, the
+ * stripped file is symbolized through elf_symtab's fallback, and broken
+ * tables are refused.
  *
  *   build/unit/test_gopclntab build/unit/fixtures   (Go fixtures in ../../fixtures)
  */
@@ -20,7 +21,7 @@
 #include "go_elf.h"
 #include "gopclntab.h"
 
-static char full[4096], stripped[4096];
+static char full[4096], stripped[4096], pie[4096];
 
 static struct gopclntab *pclntab_of(const char *path)
 {
@@ -90,10 +91,12 @@ out:
 	go_binary__close(b);
 }
 
-static void test_lines_and_inlining(void)
+/* `path` has no symbol table: `stripped`, or a PIE (-buildmode=pie keeps
+ * the table in .data.rel.ro.gopclntab) */
+static void test_lines_and_inlining(const char *path, bool has_symtab)
 {
-	struct gopclntab *t = pclntab_of(stripped);
-	struct go_binary *b = go_binary__open(stripped);
+	struct gopclntab *t = pclntab_of(path);
+	struct go_binary *b = go_binary__open(path);
 	struct go_frame f[8];
 	uint64_t entry, size;
 	size_t n;
@@ -101,7 +104,9 @@ static void test_lines_and_inlining(void)
 
 	if (!CHECK(t && b))
 		goto out;
-	CHECK(!go_binary__has_symtab(b));
+	CHECK(go_binary__has_symtab(b) == has_symtab);
+	CHECK(!go_binary__loads_libraries(b)); /* pure Go, PIE or not */
+	CHECK(go_binary__entry(b) != 0);
 	CHECK(!strncmp(go_binary__version(b), "go1.19", 6));
 	CHECK_U64(go_elf__minor(go_binary__version(b)), 19);
 	CHECK_U64(gopclntab__format(t), 18);
@@ -166,8 +171,10 @@ int main(int argc, char **argv)
 
 	snprintf(full, sizeof(full), "%s/../../fixtures/goleaks", dir);
 	snprintf(stripped, sizeof(stripped), "%s/../../fixtures/goleaks_stripped", dir);
+	snprintf(pie, sizeof(pie), "%s/../../fixtures/goleaks_pie", dir);
 	test_names_match_symtab();
-	test_lines_and_inlining();
+	test_lines_and_inlining(stripped, false);
+	test_lines_and_inlining(pie, true);
 	test_symtab_fallback();
 	test_broken_tables();
 	return check_report("test_gopclntab");
