@@ -55,7 +55,8 @@ expect_go_sites() {
 	expect_folded "$f" "main.blockedSenders;runtime.newproc" 7
 	expect_folded "$f" "main.rangeOverOpen;runtime.newproc" 4
 	expect_folded "$f" "main.sleepers;runtime.newproc" 2
-	expect_no_match "goroutines that finished are gone" "main.finishers" "$f"
+	# (a thread the runtime starts for them may stay: only goroutines count)
+	expect_no_match "goroutines that finished are gone" "^\[goroutine\];.*;main\.finishers;" "$f"
 	expect_eq "files open at main.openFiles" 3 "$(go_sum "$f" fd main.openFiles)"
 	# each unclosed body keeps its client connection and its transport's
 	# read and write goroutines, created by a goroutine leakBodies started
