@@ -30,10 +30,11 @@ OBJS	 := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
 LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 
 # Unit tests: each links the modules it tests, never the BPF skeleton.
-UNIT_TESTS := symbolize aggregate cli report placement cfi gopclntab verdict report_json protobuf prometheus
+UNIT_TESTS := symbolize aggregate cli report placement cfi gopclntab pclntab_formats verdict report_json protobuf prometheus
 UNIT_BINS  := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 UNIT_MODS_symbolize := proc_maps elf_file elf_symtab go_elf gopclntab symbolizer util
-UNIT_MODS_gopclntab := elf_file elf_symtab go_elf gopclntab util
+UNIT_MODS_gopclntab := elf_file elf_symtab go_elf gopclntab proc_maps symbolizer util
+UNIT_MODS_pclntab_formats := gopclntab
 UNIT_MODS_aggregate := aggregate util
 UNIT_MODS_cli	    := cli names util
 UNIT_MODS_report    := report_text report_host report_folded aggregate details names util verdict

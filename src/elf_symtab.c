@@ -37,7 +37,7 @@ struct elf_symtab {
 	struct seg *segs;
 	size_t nsegs;
 	char build_id[ELF_FILE_BUILD_ID_LEN]; /* "" when none */
-	struct gopclntab *go;		      /* a Go file without .symtab: its .gopclntab */
+	struct gopclntab *go;		      /* a Go file: its .gopclntab (lines, inlining) */
 };
 
 static int add_string(struct elf_symtab *s, const char *str, uint32_t *off)
@@ -278,10 +278,11 @@ struct elf_symtab *elf_symtab__open_fd(int fd, const char *name)
 		err = add_tables(s, e, fsize, SHT_SYMTAB, &has_symtab);
 	if (!err)
 		err = add_tables(s, e, fsize, SHT_DYNSYM, NULL);
-	if (!err && !has_symtab) {
+	if (!err && !has_symtab)
 		elf_file__debuglink(e, fsize, &link);
+	/* even with a .symtab: only .gopclntab has lines and inlined calls */
+	if (!err)
 		s->go = go_elf__pclntab(e, fsize);
-	}
 	elf_end(e);
 	if (err) {
 		elf_symtab__close(s);
@@ -322,10 +323,10 @@ int elf_symtab__offset_to_vaddr(const struct elf_symtab *s, uint64_t file_offset
 	return -ENOENT;
 }
 
-const char *elf_symtab__lookup(const struct elf_symtab *s, uint64_t vaddr, uint64_t *offset_in_func)
+/* The symbol containing vaddr, or NULL. */
+static const struct sym *find_sym(const struct elf_symtab *s, uint64_t vaddr)
 {
 	size_t lo = 0, hi = s->nsyms;
-	const struct sym *sym;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -336,11 +337,35 @@ const char *elf_symtab__lookup(const struct elf_symtab *s, uint64_t vaddr, uint6
 			hi = mid;
 	}
 	if (lo == 0 || vaddr >= s->syms[lo - 1].end)
+		return NULL;
+	return &s->syms[lo - 1];
+}
+
+const char *elf_symtab__lookup(const struct elf_symtab *s, uint64_t vaddr, uint64_t *offset_in_func)
+{
+	const struct sym *sym = find_sym(s, vaddr);
+
+	if (!sym)
 		return s->go ? gopclntab__lookup(s->go, vaddr, offset_in_func) : NULL;
-	sym = &s->syms[lo - 1];
 	if (offset_in_func)
 		*offset_in_func = vaddr - sym->addr;
 	return s->strs + sym->name;
+}
+
+size_t elf_symtab__source(const struct elf_symtab *s, uint64_t vaddr, struct go_frame *out,
+			  size_t max)
+{
+	const struct sym *sym = find_sym(s, vaddr);
+	uint64_t off;
+
+	if (!s->go || !gopclntab__lookup(s->go, vaddr, &off))
+		return 0;
+	/* .gopclntab's functions end where the next begins: C code linked
+	 * into a cgo program may lie in between. Where the symbol table
+	 * disagrees about the function's start, it is not Go code. */
+	if (sym && vaddr - sym->addr != off)
+		return 0;
+	return gopclntab__frames(s->go, vaddr, out, max);
 }
 
 const char *elf_symtab__build_id(const struct elf_symtab *s)

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gopclntab.h"
+
 struct elf_symtab;
 
 /* Where separate debug files live; "/usr/lib/debug" unless overridden (tests). */
@@ -30,6 +32,14 @@ int elf_symtab__offset_to_vaddr(const struct elf_symtab *s, uint64_t file_offset
 /* The function containing vaddr and the offset into it; NULL if none. */
 const char *elf_symtab__lookup(const struct elf_symtab *s, uint64_t vaddr,
 			       uint64_t *offset_in_func);
+/*
+ * Go code (the file has a .gopclntab, with or without .symtab): up to `max`
+ * frames at vaddr, the calls inlined there innermost first, then the
+ * function containing it, each with its file:line; returns how many. 0 for
+ * other code. The strings live as long as s.
+ */
+size_t elf_symtab__source(const struct elf_symtab *s, uint64_t vaddr, struct go_frame *out,
+			  size_t max);
 /* Lowercase hex, or NULL when the file has none. */
 const char *elf_symtab__build_id(const struct elf_symtab *s);
 size_t elf_symtab__symbol_count(const struct elf_symtab *s);

@@ -95,7 +95,8 @@ struct gopclntab *go_elf__pclntab(Elf *e, size_t file_size)
 	size_t gofunc_len = 0;
 	struct gopclntab *t;
 	GElf_Shdr sh;
-	Elf_Scn *scn = section(e, ".gopclntab", &sh);
+	/* a PIE keeps it among the data relocated at load */
+	Elf_Scn *scn = section(e, ".gopclntab", &sh) ?: section(e, ".data.rel.ro.gopclntab", &sh);
 	Elf_Data *d = scn ? elf_file__section_data(scn, file_size) : NULL;
 
 	if (!d || !d->d_buf)
@@ -203,6 +204,13 @@ const char *go_binary__version(const struct go_binary *b)
 	return b->version;
 }
 
+uint64_t go_binary__entry(const struct go_binary *b)
+{
+	GElf_Ehdr eh;
+
+	return gelf_getehdr(b->elf, &eh) ? eh.e_entry : 0;
+}
+
 int go_binary__has_symtab(const struct go_binary *b)
 {
 	return b->symtab != NULL;
@@ -226,6 +234,25 @@ static int symbol(const struct go_binary *b, const char *name, int type, GElf_Sy
 			return 0;
 	}
 	return -ENOENT;
+}
+
+bool go_binary__loads_libraries(const struct go_binary *b)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(b->elf, scn))) {
+		Elf_Data *d;
+		GElf_Shdr sh;
+		GElf_Dyn dyn;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC)
+			continue;
+		d = elf_file__section_data(scn, b->file_size);
+		for (int i = 0; d && gelf_getdyn(d, i, &dyn); i++)
+			if (dyn.d_tag == DT_NEEDED)
+				return true;
+	}
+	return false;
 }
 
 int go_binary__function(const struct go_binary *b, const char *name, uint64_t *vaddr,

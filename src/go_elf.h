@@ -10,6 +10,7 @@
 
 #include <gelf.h>
 #include <libelf.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,8 +31,13 @@ struct go_binary;
 struct go_binary *go_binary__open(const char *path);
 void go_binary__close(struct go_binary *b);
 const char *go_binary__version(const struct go_binary *b);
+/* Its entry point (e_entry), 0 when unknown. */
+uint64_t go_binary__entry(const struct go_binary *b);
 /* Whether the file has a .symtab (names did not need .gopclntab). */
 int go_binary__has_symtab(const struct go_binary *b);
+/* Whether it loads shared libraries (DT_NEEDED): cgo, and with it libc's
+ * malloc. A PIE without cgo has an interpreter but loads none. */
+bool go_binary__loads_libraries(const struct go_binary *b);
 /* A function's vaddr and size, from .symtab or else .gopclntab; -ENOENT. */
 int go_binary__function(const struct go_binary *b, const char *name, uint64_t *vaddr,
 			uint64_t *size);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <capstone/capstone.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -12,7 +13,6 @@
 
 #include <bpf/libbpf.h>
 
-#include "elf_lookup.h"
 #include "go_elf.h"
 #include "go_runtime.h"
 #include "leakscope.skel.h"
@@ -36,7 +36,7 @@ int go_runtime__select_kinds(const struct go_runtime *g, unsigned int *kinds)
 
 	if (!g->is_go)
 		*kinds &= ~go_runtime__kinds();
-	else if (!g->has_interp)
+	else if (!g->has_libc)
 		*kinds &= ~(1u << LS_KIND_HEAP); /* no C allocator in a static Go program */
 	if (*kinds)
 		return 0;
@@ -135,7 +135,7 @@ static uint64_t find_rate(const struct go_binary *b)
 
 void go_runtime__open(struct go_runtime *g, const struct target *t)
 {
-	char link[64], exe[PATH_MAX] = "", interp[PATH_MAX];
+	char link[64], exe[PATH_MAX] = "";
 	uint64_t vaddr[GO_PROBE_MAX] = {0}, size;
 	struct go_binary *b;
 	ssize_t n;
@@ -156,7 +156,7 @@ void go_runtime__open(struct go_runtime *g, const struct target *t)
 	snprintf(g->version, sizeof(g->version), "%s", go_binary__version(b));
 	g->minor = go_elf__minor(g->version);
 	g->stripped = !go_binary__has_symtab(b);
-	g->has_interp = !elf_lookup__interpreter(g->path, interp, sizeof(interp));
+	g->has_libc = go_binary__loads_libraries(b);
 	for (int i = 0; i < GO_PROBE_MAX; i++)
 		go_binary__function(b, probe_functions[i], &vaddr[i], &size);
 	vaddr[GO_NEWPROC1_RESULT] =
@@ -166,6 +166,7 @@ void go_runtime__open(struct go_runtime *g, const struct target *t)
 	for (int i = 0; i < GO_PROBE_MAX; i++)
 		if (vaddr[i] && go_binary__offset(b, vaddr[i], &g->offsets[i]))
 			g->offsets[i] = 0;
+	g->entry = go_binary__entry(b);
 	g->rate_vaddr = find_rate(b);
 	g->rate_main_delta = (int64_t)(g->rate_vaddr - vaddr[GO_MAIN]);
 	go_binary__close(b);
@@ -242,6 +243,23 @@ static void rate_on(struct go_runtime *g, pid_t pid, uint64_t addr)
 	}
 }
 
+/* vaddr in process `pid`: where the file says, or in a PIE moved as a
+ * whole, as far as the entry point (AT_ENTRY of its auxiliary vector). */
+static uint64_t relocate(const struct go_runtime *g, pid_t pid, uint64_t vaddr)
+{
+	char path[64];
+	size_t len = 0;
+	uint64_t *auxv, moved = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/auxv", pid);
+	auxv = (uint64_t *)read_file(path, &len);
+	for (size_t i = 0; auxv && g->entry && i + 1 < len / 8; i += 2)
+		if (auxv[i] == AT_ENTRY)
+			moved = auxv[i + 1] - g->entry;
+	free(auxv);
+	return vaddr ? vaddr + moved : 0;
+}
+
 int go_runtime__attach(struct go_runtime *g, struct leakscope_bpf *skel, pid_t pid,
 		       unsigned int kinds, bool spawned)
 {
@@ -265,7 +283,7 @@ int go_runtime__attach(struct go_runtime *g, struct leakscope_bpf *skel, pid_t p
 			(unsigned long long)g->offsets[i]);
 	}
 	if (g->is_go && (kinds & (1u << LS_KIND_GO_HEAP)) && !spawned)
-		rate_on(g, pid, g->rate_vaddr);
+		rate_on(g, pid, relocate(g, pid, g->rate_vaddr));
 	return 0;
 }
 

@@ -37,8 +37,9 @@ struct go_runtime {
 	char version[32];
 	int minor;			/* 19 for go1.19.x */
 	bool stripped;			/* names come from .gopclntab */
-	bool has_interp;		/* dynamically linked (cgo): libc's malloc exists */
+	bool has_libc;			/* loads shared libraries (cgo): libc's malloc exists */
 	uint64_t offsets[GO_PROBE_MAX]; /* file offsets, 0 = not found */
+	uint64_t entry;			/* e_entry: how far a PIE was moved */
 	uint64_t rate_vaddr;		/* runtime.MemProfileRate, 0 = not found */
 	int64_t rate_main_delta;	/* rate_vaddr - main.main */
 	/* -p: what was written through /proc/PID/mem */

@@ -304,7 +304,9 @@ size_t gopclntab__frames(const struct gopclntab *t, uint64_t pc, struct go_frame
 	inl = pcdata(t, func, PCDATA_INLTREEINDEX);
 	tree = inltree(t, func);
 	ix = tree >= 0 ? pcvalue(t, inl, entry, pc, -1) : -1;
-	while (ix >= 0 && n + 1 < max && n < MAX_INLINE_DEPTH) {
+	/* up to the outermost call even when `out` is full: its line is the
+	 * containing function's */
+	for (int depth = 0; ix >= 0 && depth < MAX_INLINE_DEPTH; depth++) {
 		uint64_t at = (uint64_t)tree + (uint64_t)ix * esize;
 		int32_t parent_pc;
 		const char *name;
@@ -313,10 +315,12 @@ size_t gopclntab__frames(const struct gopclntab *t, uint64_t pc, struct go_frame
 			break;
 		name = func_name(t, (int32_t)u32_at(t->gofunc + at + noff));
 		parent_pc = (int32_t)u32_at(t->gofunc + at + poff);
-		out[n].function = name ? name : "?";
-		out[n].file = file_name(t, func, pcvalue(t, pcfile, entry, pc, -1));
-		out[n].line = pcvalue(t, pcln, entry, pc, 0);
-		n++;
+		if (n + 1 < max) {
+			out[n].function = name ? name : "?";
+			out[n].file = file_name(t, func, pcvalue(t, pcfile, entry, pc, -1));
+			out[n].line = pcvalue(t, pcln, entry, pc, 0);
+			n++;
+		}
 		if (parent_pc < 0)
 			break;
 		pc = entry + (uint64_t)parent_pc;

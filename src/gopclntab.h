@@ -41,7 +41,8 @@ uint64_t gopclntab__text_start(const struct gopclntab *t);
  * name it) and the offset into it; NULL when none. */
 const char *gopclntab__lookup(const struct gopclntab *t, uint64_t pc, uint64_t *offset);
 /* Fills up to `max` frames for `pc`, innermost (inlined) first, the
- * function containing pc last; returns how many. */
+ * function containing pc last (at the line of the outermost inlined call,
+ * even when the inner ones did not fit); returns how many. */
 size_t gopclntab__frames(const struct gopclntab *t, uint64_t pc, struct go_frame *out, size_t max);
 /* The entry and size of the function called `name`; 0 or -ENOENT. */
 int gopclntab__find(const struct gopclntab *t, const char *name, uint64_t *entry, uint64_t *size);

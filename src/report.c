@@ -19,54 +19,78 @@ static int by_site(const void *a, const void *b)
 			     &((const struct site_row *)b)->site);
 }
 
+/* Appends a frame named `name` (taken over) at `loc` to e, growing it. */
+static void push_frame(struct report_entry *e, size_t *cap, char *name,
+		       const struct report_loc *loc)
+{
+	if (e->nframes == *cap) {
+		*cap = *cap ? 2 * *cap : 16;
+		e->frames = xrealloc(e->frames, *cap, sizeof(*e->frames));
+		e->locs = xrealloc(e->locs, *cap, sizeof(*e->locs));
+	}
+	e->frames[e->nframes] = name;
+	e->locs[e->nframes++] = *loc;
+}
+
+/* The frames of one return address: Go code gives the calls inlined there
+ * first, each its own frame, as Go's tracebacks show them. */
+static void push_address(struct report_entry *e, size_t *cap, uint64_t addr,
+			 struct symbolizer *symbolizer)
+{
+	struct frame f[SYMBOLIZER_MAX_INLINE] = {{.module = "[unknown]", .offset = addr}};
+	struct report_loc loc = {0};
+	struct frame_mapping m;
+	char buf[512];
+	size_t i,
+	    n = symbolizer ? symbolizer__resolve(symbolizer, addr, f, SYMBOLIZER_MAX_INLINE) : 1;
+
+	if (symbolizer && symbolizer__mapping(symbolizer, addr, &m))
+		loc = (struct report_loc){.addr = addr,
+					  .path = m.path,
+					  .build_id = m.build_id,
+					  .start = m.start,
+					  .limit = m.limit,
+					  .offset = m.offset};
+	for (i = 0; i < n; i++) {
+		loc.file = f[i].file;
+		loc.line = f[i].line;
+		loc.inlined = i + 1 < n;
+		if (!f[i].function)
+			frame__format(&f[i], buf, sizeof(buf));
+		push_frame(e, cap, f[i].function ? demangle(f[i].function) : xstrdup(buf), &loc);
+	}
+}
+
+/* A Go heap sample is taken inside the runtime's allocator: the code that
+ * allocated is the first frame outside it (the last frame always stays). */
+static void drop_allocator_frames(struct report_entry *e)
+{
+	size_t k = 1;
+
+	while (k + 1 < e->nframes && !strncmp(e->frames[k], "runtime.", 8))
+		free(e->frames[k++]);
+	memmove(e->frames + 1, e->frames + k, (e->nframes - k) * sizeof(*e->frames));
+	memmove(e->locs + 1, e->locs + k, (e->nframes - k) * sizeof(*e->locs));
+	e->nframes -= k - 1;
+}
+
 static void symbolize_entry(struct report_entry *e, const struct report_sources *src,
 			    struct symbolizer *symbolizer)
 {
+	static const struct report_loc none;
 	struct ls_stack stack;
-	char buf[512];
-	size_t i, depth = 0;
+	size_t i, depth = 0, cap = 0;
 
 	if (collect__stack(src->stacks_fd, e->row.site.stack_id, &stack) == 0)
 		while (depth < MAX_STACK_DEPTH && stack.ips[depth])
 			depth++;
-	e->frames = xcalloc(depth + 2, sizeof(*e->frames));
-	e->locs = xcalloc(depth + 2, sizeof(*e->locs));
-	e->frames[e->nframes++] = xstrdup(api__name(e->row.site.api));
+	push_frame(e, &cap, xstrdup(api__name(e->row.site.api)), &none);
 	if (depth == 0)
-		e->frames[e->nframes++] = xstrdup("[stack lost]");
-	for (i = 0; i < depth; i++) {
-		struct frame_mapping m;
-		struct frame f;
-
-		if (symbolizer) {
-			symbolizer__resolve(symbolizer, stack.ips[i], &f);
-		} else {
-			f.function = NULL;
-			f.module = "[unknown]";
-			f.offset = stack.ips[i];
-		}
-		if (symbolizer && symbolizer__mapping(symbolizer, stack.ips[i], &m)) {
-			struct report_loc *loc = &e->locs[e->nframes];
-
-			loc->addr = stack.ips[i];
-			loc->path = m.path;
-			loc->build_id = m.build_id;
-			loc->start = m.start;
-			loc->limit = m.limit;
-			loc->offset = m.offset;
-		}
-		if (f.function) {
-			e->frames[e->nframes++] = demangle(f.function);
-		} else {
-			frame__format(&f, buf, sizeof(buf));
-			e->frames[e->nframes++] = xstrdup(buf);
-		}
-		/* A Go heap sample is taken inside the runtime's allocator: the
-		 * code that allocated is the first frame outside it. */
-		if (e->row.site.kind == LS_KIND_GO_HEAP && e->nframes == 2 && i + 1 < depth &&
-		    !strncmp(e->frames[1], "runtime.", 8))
-			free(e->frames[--e->nframes]);
-	}
+		push_frame(e, &cap, xstrdup("[stack lost]"), &none);
+	for (i = 0; i < depth; i++)
+		push_address(e, &cap, stack.ips[i], symbolizer);
+	if (e->row.site.kind == LS_KIND_GO_HEAP)
+		drop_allocator_frames(e);
 }
 
 static void compute_growth(struct report_entry *e, const struct report_history *h)
@@ -80,15 +104,30 @@ static void compute_growth(struct report_entry *e, const struct report_history *
 	e->delta_count = e->row.count - (prev ? prev->count : 0);
 }
 
-/* Rows whose stacks symbolize alike (an unrolled loop has two call sites in
- * one function) are one row to a reader: merge them. */
+/* Frame i of a and b by name, then (Go code) by file:line. */
+static int frame_compare(const struct report_entry *a, const struct report_entry *b, size_t i)
+{
+	static const struct report_loc none;
+	const struct report_loc *la = a->locs ? &a->locs[i] : &none,
+				*lb = b->locs ? &b->locs[i] : &none;
+	int c = strcmp(a->frames[i], b->frames[i]);
+
+	if (c || la->line != lb->line)
+		return c ? c : la->line < lb->line ? -1 : 1;
+	if (!la->file || !lb->file)
+		return !!la->file - !!lb->file;
+	return strcmp(la->file, lb->file);
+}
+
+/* Rows whose stacks symbolize alike (an unrolled loop has two call sites on
+ * one line) are one row to a reader: merge them. */
 static int by_frames(const void *pa, const void *pb)
 {
 	const struct report_entry *a = pa, *b = pb;
 	size_t i;
 
 	for (i = 0; i < a->nframes && i < b->nframes; i++) {
-		int c = strcmp(a->frames[i], b->frames[i]);
+		int c = frame_compare(a, b, i);
 
 		if (c)
 			return c;

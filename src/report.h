@@ -18,12 +18,17 @@
 
 struct symbolizer;
 
-/* Where a frame's address is (pprof's locations and mappings). */
+/* Where a frame is: its address (pprof's locations and mappings) and, for
+ * Go code, its source line. */
 struct report_loc {
 	uint64_t addr;	      /* 0: none (the API frame, no symbolizer) */
 	const char *path;     /* the mapped file; NULL: none */
 	const char *build_id; /* hex; NULL: unknown */
 	uint64_t start, limit, offset;
+	const char *file; /* source file; NULL: unknown. Lives as long as the
+			   * symbolizers' cache */
+	int line;	  /* 0: unknown */
+	bool inlined;	  /* a call inlined into the next frame (same addr) */
 };
 
 struct report_entry {
@@ -32,7 +37,7 @@ struct report_entry {
 	bool is_new;			  /* not in the previous report */
 	char **frames;			  /* innermost first; frames[0] is the API */
 	size_t nframes;
-	struct report_loc *locs; /* parallel to frames; NULL: none */
+	struct report_loc *locs; /* parallel to frames; NULL: none (then no lines) */
 	struct details details;	 /* fds: what they are; threads: what they do */
 	struct verdict verdict;	 /* over the last reports (src/verdict.c) */
 };

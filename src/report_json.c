@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * JSON for scripts: each report is one object on one line, with its
- * processes, per-kind totals and counters, and every stack with its frames,
- * values, age and verdict.
+ * processes, per-kind totals and counters, and every stack with its frames
+ * (and their source lines, Go code), values, age and verdict.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -132,6 +132,34 @@ static void print_kinds(FILE *out, const struct report *r)
 	fputc('}', out);
 }
 
+/* "sources", parallel to "frames", when some frame has a source line (Go
+ * code): {"file":F,"line":N} with "inlined":true for a call the compiler
+ * inlined into the next frame, null for frames without one. */
+static void print_sources(FILE *out, const struct report_entry *e)
+{
+	bool any = false;
+	size_t i;
+
+	for (i = 0; e->locs && i < e->nframes; i++)
+		any |= e->locs[i].file != NULL;
+	if (!any)
+		return;
+	fputs(",\"sources\":[", out);
+	for (i = 0; i < e->nframes; i++) {
+		const struct report_loc *loc = &e->locs[i];
+
+		fputs(i ? "," : "", out);
+		if (!loc->file) {
+			fputs("null", out);
+			continue;
+		}
+		fputs("{\"file\":", out);
+		json__string(out, loc->file);
+		fprintf(out, ",\"line\":%d%s}", loc->line, loc->inlined ? ",\"inlined\":true" : "");
+	}
+	fputc(']', out);
+}
+
 static void print_entry(FILE *out, const struct report *r, const struct report_entry *e)
 {
 	const struct report_process *p = report__process(r, e->row.site.tgid);
@@ -150,8 +178,10 @@ static void print_entry(FILE *out, const struct report *r, const struct report_e
 			fputc(',', out);
 		json__string(out, e->frames[i]);
 	}
+	fputc(']', out);
+	print_sources(out, e);
 	fprintf(out,
-		"],\"bytes\":%" PRId64 ",\"objects\":%" PRId64
+		",\"bytes\":%" PRId64 ",\"objects\":%" PRId64
 		",\"age_s\":%.0f,\"delta_bytes\":%" PRId64 ",\"delta_objects\":%" PRId64
 		",\"verdict\":\"%s\"",
 		kind__has_bytes(e->row.site.kind) ? e->row.bytes : 0, e->row.count, age / 1e9,

@@ -96,18 +96,40 @@ static void format_outstanding(char *buf, size_t len, const struct report_entry 
 		snprintf(buf, len, "%" PRId64, e->row.count);
 }
 
+/*
+ * A frame, and where it is in the source when known (Go code): its file's
+ * name in one-line stacks ("main.f (main.go:12)"), the whole path with
+ * --full-stacks; ", inlined" for a call the compiler inlined into the next.
+ */
+static void print_frame(FILE *out, const struct report_entry *e, size_t i, bool full)
+{
+	const struct report_loc *loc = e->locs ? &e->locs[i] : NULL;
+	const char *file = loc ? loc->file : NULL, *base;
+
+	fputs(e->frames[i], out);
+	if (!file)
+		return;
+	base = strrchr(file, '/');
+	fprintf(out, " (%s:%d%s)", full || !base ? file : base + 1, loc->line,
+		loc->inlined ? ", inlined" : "");
+}
+
 static void print_stack(FILE *out, const struct report_entry *e, bool full)
 {
 	size_t i, n = full ? e->nframes : (e->nframes < SHORT_STACK ? e->nframes : SHORT_STACK);
 
 	if (full) {
-		for (i = 0; i < e->nframes; i++)
-			fprintf(out, "\n        %s", e->frames[i]);
+		for (i = 0; i < e->nframes; i++) {
+			fputs("\n        ", out);
+			print_frame(out, e, i, true);
+		}
 		fputc('\n', out);
 		return;
 	}
-	for (i = 0; i < n; i++)
-		fprintf(out, "%s%s", i ? " <- " : "", e->frames[i]);
+	for (i = 0; i < n; i++) {
+		fputs(i ? " <- " : "", out);
+		print_frame(out, e, i, false);
+	}
 	if (n < e->nframes)
 		fprintf(out, " <- ...");
 	fputc('\n', out);

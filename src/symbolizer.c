@@ -266,34 +266,55 @@ int symbolizer__refresh(struct symbolizer *s)
 	return 0;
 }
 
-void symbolizer__resolve(struct symbolizer *s, uint64_t addr, struct frame *out)
+/* Go code: the frames .gopclntab has at vaddr (the call's), each offset as
+ * `first` is; 0 for other code. */
+static size_t go_frames(const struct elf_symtab *tab, uint64_t vaddr, const struct frame *first,
+			struct frame *out, size_t max)
+{
+	struct go_frame g[SYMBOLIZER_MAX_INLINE];
+	size_t n = elf_symtab__source(tab, vaddr, g,
+				      max < SYMBOLIZER_MAX_INLINE ? max : SYMBOLIZER_MAX_INLINE);
+
+	for (size_t i = 0; i < n; i++) {
+		out[i] = *first;
+		out[i].function = g[i].function;
+		out[i].file = g[i].file[0] ? g[i].file : NULL;
+		out[i].line = g[i].line;
+	}
+	return n;
+}
+
+size_t symbolizer__resolve(struct symbolizer *s, uint64_t addr, struct frame *out, size_t max)
 {
 	const struct map_entry *e;
 	const struct slot *slot;
 	uint64_t pc = addr - 1, fo, vaddr, off;
+	struct frame base;
 	const char *name;
+	size_t n;
 
-	out->function = NULL;
-	out->module = "[unknown]";
-	out->offset = addr;
+	*out = (struct frame){.module = "[unknown]", .offset = addr};
 	if (!addr)
-		return;
+		return 1;
 	e = proc_maps__find(&s->maps, pc);
 	if (!e)
-		return;
+		return 1;
 	slot = &s->slots[e - s->maps.entries];
 	out->module = slot->module;
 	fo = pc - e->start + e->offset;
 	if (e->path[0] != '/') {
 		out->offset = addr - e->start;
-		return;
+		return 1;
 	}
 	out->offset = fo + 1;
 	if (!slot->tab || elf_symtab__offset_to_vaddr(slot->tab, fo, &vaddr))
-		return;
+		return 1;
 	name = elf_symtab__lookup(slot->tab, vaddr, &off);
 	out->function = name;
 	out->offset = (name ? off : vaddr) + 1;
+	base = *out;
+	n = go_frames(slot->tab, vaddr, &base, out, max);
+	return n ? n : 1;
 }
 
 bool symbolizer__mapping(struct symbolizer *s, uint64_t addr, struct frame_mapping *out)

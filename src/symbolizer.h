@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Turns raw user-space return addresses of one process into function names.
+ * Turns raw user-space return addresses of one process into function names,
+ * and for Go code into file:line and the calls the compiler inlined there.
  * ELF symbol tables are cached for the program's life, shared between all
  * symbolizers by build-id (or by device and inode when a file has none).
  * Not thread-safe: use from one thread.
@@ -21,7 +22,12 @@ struct frame {
 	/* into the function when known, else the module's ELF vaddr (or file offset, or offset into
 	 * the mapping when there is no file) */
 	uint64_t offset;
+	const char *file; /* source file (Go code); NULL when unknown */
+	int line;	  /* 0 when unknown */
 };
+
+/* Most frames one address gives: the calls inlined there, then its function. */
+#define SYMBOLIZER_MAX_INLINE 16
 
 /* The file mapping an address is in (for pprof's mappings). */
 struct frame_mapping {
@@ -39,8 +45,13 @@ struct symbolizer *symbolizer__new(int pid);
  * is gone), and then the previous maps stay in use so a dead target's stacks still resolve.
  */
 int symbolizer__refresh(struct symbolizer *s);
-/* addr is a return address: the call instruction before it is what gets looked up. */
-void symbolizer__resolve(struct symbolizer *s, uint64_t addr, struct frame *out);
+/*
+ * addr is a return address: the call instruction before it is what gets looked up. Fills
+ * up to `max` frames (max >= 1), returns how many: for Go code the calls inlined at the
+ * call, innermost first (as Go's tracebacks and pprof list them), then the function
+ * containing it; one frame for other code.
+ */
+size_t symbolizer__resolve(struct symbolizer *s, uint64_t addr, struct frame *out, size_t max);
 /* The mapping of return address addr; false when it is in none or not in a
  * file. The strings live as long as the symbolizer (build-id: the cache). */
 bool symbolizer__mapping(struct symbolizer *s, uint64_t addr, struct frame_mapping *out);

@@ -72,18 +72,30 @@ struct verdict verdict__classify(const int64_t *v, const uint64_t *t, size_t n)
 	return out;
 }
 
-/* FNV-1a over the frames, each with its terminating NUL. */
+static uint64_t hash_bytes(uint64_t h, const void *s, size_t n)
+{
+	const unsigned char *p = s;
+
+	while (n--)
+		h = (h ^ *p++) * 0x100000001b3ULL;
+	return h;
+}
+
+/* FNV-1a over the frames, each with its terminating NUL, and file:line
+ * where known (Go code): rows report.c did not merge stay apart. */
 static uint64_t hash_frames(const struct report_entry *e)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 	size_t i;
 
 	for (i = 0; i < e->nframes; i++) {
-		const unsigned char *p = (const unsigned char *)e->frames[i];
+		const struct report_loc *loc = e->locs ? &e->locs[i] : NULL;
 
-		do
-			h = (h ^ *p) * 0x100000001b3ULL;
-		while (*p++);
+		h = hash_bytes(h, e->frames[i], strlen(e->frames[i]) + 1);
+		if (loc && loc->file) {
+			h = hash_bytes(h, loc->file, strlen(loc->file) + 1);
+			h = hash_bytes(h, &loc->line, sizeof(loc->line));
+		}
 	}
 	return h;
 }

@@ -41,6 +41,7 @@ static uint64_t word(const uint8_t *data, size_t size, size_t at)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct elf_symtab *s;
+	struct go_frame frames[4];
 	uint64_t probes[8], off, vaddr;
 
 	if (ftruncate(fd, 0) || (size && pwrite(fd, data, size, 0) != (ssize_t)size))
@@ -62,6 +63,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort(); /* empty names are filtered out */
 		if (!elf_symtab__offset_to_vaddr(s, probes[i], &vaddr))
 			elf_symtab__lookup(s, vaddr, NULL);
+		if (elf_symtab__source(s, probes[i], frames, 4) > 4)
+			abort();
 	}
 	{
 		const char *id = elf_symtab__build_id(s);

@@ -24,6 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (uint64_t pc = base; pc < base + 4096; pc += 61) {
 		gopclntab__lookup(t, pc, &off);
 		gopclntab__frames(t, pc, frames, 8);
+		gopclntab__frames(t, pc, frames, 1); /* no room for inlined calls */
 	}
 	if (gopclntab__find(t, "main.main", &entry, &len) == 0)
 		gopclntab__frames(t, entry + len / 2, frames, 8);

@@ -351,6 +351,53 @@ static void test_text(void)
 	free(got);
 }
 
+/* Go frames: file:line, and a call the compiler inlined a frame of its own
+ * (src/report.c), in one-line and full stacks; folded stacks name them. */
+static void test_go_frames(void)
+{
+	static char *frames[] = {"runtime.newproc", "main.spawn", "main.run", "main.main"};
+	static struct report_loc locs[] = {
+	    {0},
+	    {.addr = 0x401234, .file = "/src/app/main.go", .line = 12, .inlined = true},
+	    {.addr = 0x401234, .file = "/src/app/main.go", .line = 30},
+	    {.addr = 0x401300, .file = "/src/app/main.go", .line = 41},
+	};
+	struct report_entry e = {
+	    .row = {.site = {.tgid = 4242, .kind = LS_KIND_GOROUTINE, .api = LS_API_GO_NEWPROC},
+		    .count = 3,
+		    .oldest_gen = 90},
+	    .frames = frames,
+	    .nframes = N(frames),
+	    .locs = locs};
+	struct options opt = {.top = 4};
+	struct report r;
+	char *got, *full;
+	size_t len, full_len;
+	FILE *out;
+
+	make_report(&r);
+	r.kinds = 1u << LS_KIND_GOROUTINE;
+	memset(r.kind, 0, sizeof(r.kind));
+	r.kind[LS_KIND_GOROUTINE].count = 3;
+	r.kind[LS_KIND_GOROUTINE].stacks = 1;
+	r.entries = &e;
+	r.count = 1;
+	got = print_text(&r, &opt, &len);
+	opt.full_stacks = true;
+	full = print_text(&r, &opt, &full_len);
+	got = xrealloc(got, len + full_len + 1, 1);
+	memcpy(got + len, full, full_len + 1);
+	check_golden("report_go.txt", got, len + full_len);
+	free(got);
+	free(full);
+	got = NULL;
+	out = open_memstream(&got, &len);
+	report_folded__print(out, &r, FOLDED_COUNT);
+	fclose(out);
+	CHECK_STR(got, "[goroutine];main.main;main.run;main.spawn;runtime.newproc 3\n");
+	free(got);
+}
+
 int main(int argc, char **argv)
 {
 	update = argc > 2 && !strcmp(argv[2], "--update");
@@ -360,6 +407,7 @@ int main(int argc, char **argv)
 	}
 	test_folded();
 	test_text();
+	test_go_frames();
 	rmdir(tmpdir);
 	return check_report("test_report");
 }

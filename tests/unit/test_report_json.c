@@ -121,9 +121,37 @@ static void test_report(void)
 	free(got);
 }
 
+/* Go frames: "sources" parallel to "frames", null where there is none. */
+static void test_sources(void)
+{
+	static char *frames[] = {"runtime.newproc", "main.spawn", "main.run"};
+	static struct report_loc locs[] = {
+	    {0},
+	    {.addr = 0x401234, .file = "/src/app/main.go", .line = 12, .inlined = true},
+	    {.addr = 0x401234, .file = "/src/app/main.go", .line = 30},
+	};
+	struct report_entry e = {
+	    .row = {.site = {.tgid = 42, .kind = LS_KIND_GOROUTINE}, .count = 3},
+	    .frames = frames,
+	    .nframes = 3,
+	    .locs = locs};
+	struct report_process proc = {.pid = 42, .comm = "app"};
+	struct report r = {.procs = &proc, .nprocs = 1, .entries = &e, .count = 1};
+	const char *want =
+	    "\"frames\":[\"runtime.newproc\",\"main.spawn\",\"main.run\"],\"sources\":[null,"
+	    "{\"file\":\"/src/app/main.go\",\"line\":12,\"inlined\":true},"
+	    "{\"file\":\"/src/app/main.go\",\"line\":30}],\"bytes\":0,\"objects\":3,";
+	char *got = printed(&r, NULL), *p = strstr(got, "\"frames\":");
+
+	if (CHECK(p != NULL) && !CHECK(!strncmp(p, want, strlen(want))))
+		fprintf(stderr, "\tgot %s\twant %s...\n", p, want);
+	free(got);
+}
+
 int main(void)
 {
 	test_strings();
 	test_report();
+	test_sources();
 	return check_report("test_report_json");
 }

@@ -400,7 +400,7 @@ static void test_debug_files(void)
 
 static void test_frame_format(void)
 {
-	struct frame f = {"main", "app", 0x12};
+	struct frame f = {.function = "main", .module = "app", .offset = 0x12};
 	char buf[64];
 
 	CHECK(frame__format(&f, buf, sizeof(buf)) == 4);
@@ -427,24 +427,27 @@ static void test_self(const char *exe)
 		symbolizer__free(s);
 		return;
 	}
-	/* A return address right after a call at the very start of local_fn. */
-	symbolizer__resolve(s, fn + 1, &f);
+	/* A return address right after a call at the very start of local_fn: C code, one frame
+	 * without a source line. */
+	CHECK_U64(symbolizer__resolve(s, fn + 1, &f, 4), 1);
 	CHECK_STR(f.function, "local_fn");
+	CHECK_STR(f.file, NULL);
+	CHECK_U64(f.line, 0);
 	CHECK_STR(f.module, exe);
 	CHECK_U64(f.offset, 1);
 	frame__format(&f, buf, sizeof(buf));
 	CHECK_STR(buf, "local_fn");
 	/* A return address at local_fn's first byte belongs to a call ending whatever precedes it.
 	 */
-	symbolizer__resolve(s, fn, &f);
+	symbolizer__resolve(s, fn, &f, 1);
 	CHECK(f.function == NULL || strcmp(f.function, "local_fn"));
 
-	symbolizer__resolve(s, (uint64_t)(uintptr_t)&malloc + 4, &f);
+	symbolizer__resolve(s, (uint64_t)(uintptr_t)&malloc + 4, &f, 1);
 	CHECK_STR(f.function, "malloc");
 	CHECK_U64(f.offset, 4);
 
 	/* Data of a known module but no function: module+vaddr. */
-	symbolizer__resolve(s, ro, &f);
+	symbolizer__resolve(s, ro, &f, 1);
 	CHECK_STR(f.function, NULL);
 	CHECK_STR(f.module, exe);
 	CHECK_U64(f.offset, ro - (uint64_t)(uintptr_t)__executable_start);
@@ -452,13 +455,13 @@ static void test_self(const char *exe)
 	pathf(want, "%s+0x%" PRIx64, exe, ro - (uint64_t)(uintptr_t)__executable_start);
 	CHECK_STR(buf, want);
 
-	symbolizer__resolve(s, 0x10, &f);
+	symbolizer__resolve(s, 0x10, &f, 1);
 	frame__format(&f, buf, sizeof(buf));
 	CHECK_STR(buf, "[unknown]+0x10");
 
 	anon = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(symbolizer__refresh(s) == 0);
-	symbolizer__resolve(s, (uint64_t)(uintptr_t)anon + 8, &f);
+	symbolizer__resolve(s, (uint64_t)(uintptr_t)anon + 8, &f, 1);
 	CHECK_STR(f.module, "[anon]");
 	CHECK_STR(f.function, NULL);
 	munmap(anon, 4096);
@@ -483,13 +486,13 @@ static void test_exited_child(void)
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	CHECK(symbolizer__refresh(s) == -ESRCH);
-	symbolizer__resolve(s, fn + 1, &f);
+	symbolizer__resolve(s, fn + 1, &f, 1);
 	CHECK_STR(f.function, "local_fn");
 
 	/* Two processes mapping one file share one symbol table. */
 	self = symbolizer__new(getpid());
 	CHECK(self && symbolizer__refresh(self) == 0);
-	symbolizer__resolve(self, fn + 1, &g);
+	symbolizer__resolve(self, fn + 1, &g, 1);
 	CHECK(f.function == g.function);
 	symbolizer__free(self);
 	symbolizer__free(s);
