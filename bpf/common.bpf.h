@@ -68,14 +68,17 @@ struct {
 	__type(value, __u8);
 } targets SEC(".maps") __weak;
 
-/* Where a stack is assembled before it is hashed and stored (too big for the
- * 512-byte BPF stack). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct ls_stack);
-} stack_scratch SEC(".maps") __weak;
+/* One value per CPU to work in: what is too big for the 512-byte BPF stack. */
+#define SCRATCH_MAP(name, value_type)                                                              \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                                           \
+		__uint(max_entries, 1);                                                            \
+		__type(key, __u32);                                                                \
+		__type(value, value_type);                                                         \
+	} name SEC(".maps") __weak
+
+/* Where a stack is assembled before it is hashed and stored. */
+SCRATCH_MAP(stack_scratch, struct ls_stack);
 
 /* The top of user space with 5-level page tables; anything above is not a
  * user address whatever the paging mode. */

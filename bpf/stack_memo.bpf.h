@@ -66,24 +66,14 @@ struct {
 } stack_memos SEC(".maps") __weak;
 
 /* The memo of the walk in progress on this CPU. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct stack_memo);
-} memo_scratch SEC(".maps") __weak;
+SCRATCH_MAP(memo_scratch, struct stack_memo);
 
 /* The windows of the stack as they are now, for the check. */
 struct memo_stack_copy {
 	__u64 words[MEMO_WINDOWS][MEMO_WINDOW_BYTES / 8];
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct memo_stack_copy);
-} memo_copies SEC(".maps") __weak;
+SCRATCH_MAP(memo_copies, struct memo_stack_copy);
 
 static __always_inline struct stack_memo *memo_in_progress(void)
 {
