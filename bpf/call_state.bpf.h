@@ -124,9 +124,8 @@ static __always_inline struct call_state *enter(struct pt_regs *ctx, __u64 sp, b
 		cs->stack_id = 0;
 		cs->boundary_fp = PT_REGS_FP(ctx);
 		cs->boundary_ip = 0;
-		if (wrapper &&
-		    bpf_probe_read_user(&cs->boundary_ip, sizeof(cs->boundary_ip), (void *)sp))
-			cs->boundary_ip = 0;
+		if (wrapper) /* left 0 when unreadable */
+			bpf_probe_read_user(&cs->boundary_ip, sizeof(cs->boundary_ip), (void *)sp);
 	}
 	return cs;
 }
