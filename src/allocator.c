@@ -208,6 +208,10 @@ static int default_rank(const char *path)
 /*
  * A running process: its mapped objects, the executable first and the
  * default libraries last, which is the order interposition resolves in.
+ * The host (-a) stands for every process: only the default libraries count.
+ * leakscope's executable and its other libraries are its own, mapped by no
+ * other process; a sanitizer runtime among them (libasan interposes malloc)
+ * would otherwise take the allocator's place.
  */
 static int objects_of_process(const struct target *t, struct object_list *l)
 {
@@ -225,8 +229,9 @@ static int objects_of_process(const struct target *t, struct object_list *l)
 	err = proc_maps__read(t->pid, &maps);
 	if (err)
 		return err;
-	add_object(l, exe);
-	for (rank = 0; rank <= 2; rank++)
+	if (!t->host)
+		add_object(l, exe);
+	for (rank = t->host ? 1 : 0; rank <= 2; rank++)
 		for (i = 0; i < maps.count; i++) {
 			const struct map_entry *m = &maps.entries[i];
 

@@ -65,8 +65,12 @@ static int add_string(struct elf_symtab *s, const char *str, uint32_t *off)
 }
 
 /*
- * Prefer, among aliases: a sized symbol, then global over weak over local, then
- * fewer leading underscores ("malloc" over "__libc_malloc").
+ * Prefer, among aliases: a sized symbol, then fewer leading underscores
+ * ("malloc" over "__libc_malloc"), then global over weak over local. The
+ * public name is often the weak one: glibc's strdup and socket are weak
+ * aliases of global __strdup and __socket, ASan's malloc of
+ * __interceptor_malloc; underscores mark the names reserved to the
+ * implementation, the binding does not.
  */
 static uint8_t sym_rank(const GElf_Sym *sym, const char *name)
 {
@@ -76,7 +80,7 @@ static uint8_t sym_rank(const GElf_Sym *sym, const char *name)
 
 	while (name[u] == '_' && u < 15)
 		u++;
-	return (uint8_t)((sym->st_size ? 1 : 0) << 6 | b << 4 | (15 - u));
+	return (uint8_t)((sym->st_size ? 1 : 0) << 6 | (15 - u) << 2 | b);
 }
 
 /* End of a size-0 symbol: its section's end, or just the symbol's address. */

@@ -238,10 +238,10 @@ int main(int argc, char **argv)
 		return rc;
 	install_signal_handlers();
 
-	/* -a: the host; the allocator is planned as leakscope's own (libc,
-	 * libstdc++) and probed in every process that maps those files */
+	/* -a: the host; the allocator is planned from leakscope's own libc and
+	 * libstdc++ and probed in every process that maps those files */
 	rc = opt.pid   ? target__attach(&target, opt.pid)
-	     : opt.all ? target__attach(&target, getpid())
+	     : opt.all ? target__host(&target)
 		       : target__spawn(&target, opt.command);
 	if (rc)
 		goto cleanup;

@@ -44,16 +44,24 @@ struct attachment {
 	uint64_t offset, cookie;
 };
 
+/*
+ * Grouped by link, the return probes first: a uretprobe only sees the calls
+ * entered after it is attached, so with it in place before the entry probe
+ * every entry seen has its return seen too. The other way round, a call
+ * entered in between (in a running process, or a static binary's start-up
+ * after an exec) left its thread waiting for a return that never comes, and
+ * every later call from a deeper frame counted as nested in it.
+ */
 static int by_link(const void *pa, const void *pb)
 {
 	const struct attachment *a = pa, *b = pb;
 	int c = strcmp(a->binary, b->binary);
 
+	if (a->retprobe != b->retprobe)
+		return a->retprobe ? -1 : 1;
 	if (a->prog != b->prog)
 		return a->prog < b->prog ? -1 : 1;
-	if (c)
-		return c;
-	return (int)a->retprobe - (int)b->retprobe;
+	return c;
 }
 
 static int attach_error(int err, pid_t pid, const char *binary)

@@ -52,7 +52,7 @@ static int read_stat(pid_t pid, char *state, unsigned long *flags)
 
 #define PF_KTHREAD 0x00200000
 
-int target__attach(struct target *t, pid_t pid)
+static int attach(struct target *t, pid_t pid)
 {
 	unsigned long flags = 0;
 	char state = 0;
@@ -80,6 +80,26 @@ int target__attach(struct target *t, pid_t pid)
 	}
 	read_comm(t);
 	return 0;
+}
+
+int target__attach(struct target *t, pid_t pid)
+{
+	/* Its own allocations would feed the very ring buffer it reads. */
+	if (pid == getpid()) {
+		memset(t, 0, sizeof(*t));
+		t->pidfd = t->release_fd = -1;
+		ls_error("PID %d is leakscope itself", pid);
+		return LS_EXIT_NO_TARGET;
+	}
+	return attach(t, pid);
+}
+
+int target__host(struct target *t)
+{
+	int rc = attach(t, getpid());
+
+	t->host = true;
+	return rc;
 }
 
 /* The path execvp() would run, so the allocator can be found before exec. */

@@ -33,6 +33,9 @@ t_no_target() {
 	expect_error "no such PID" 3 "no process with PID 999999" "$LEAKSCOPE" -p 999999
 	expect_error "kernel thread" 3 "PID 2 is a kernel thread" "$LEAKSCOPE" -p 2
 	expect_error "no such command" 3 "cannot run '/nonexistent/cmd'" "$LEAKSCOPE" -- /nonexistent/cmd
+	# the shell's PID, which exec hands to leakscope
+	expect_error "its own PID" 3 "PID [0-9]+ is leakscope itself" \
+		sh -c 'exec "$0" -p $$' "$LEAKSCOPE"
 	# a process that has exited but was not reaped yet (a zombie)
 	sh -c 'sleep 0.1 & exec sleep 5' &
 	local parent=$! zombie=""
@@ -42,7 +45,7 @@ t_no_target() {
 	kill "$parent"
 	wait "$parent" 2>/dev/null
 }
-run_test "errors: no such PID, kernel thread, exited process, no command" t_no_target
+run_test "errors: no such PID, kernel thread, exited process, no command, itself" t_no_target
 
 t_permission() {
 	chmod 755 "$T"

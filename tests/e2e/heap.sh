@@ -70,6 +70,32 @@ t_attach_pid() {
 }
 run_test "heap: -p attach, exact bytes, unknown frees, SIGINT detach, nothing left" t_attach_pid
 
+# A uretprobe sees only the calls entered after it is attached: the return
+# probes go in first. With an entry probe first, a call entered in between
+# (a running process, an exec followed, a static binary's start-up) left its
+# thread waiting for a return that never comes, and every later call from a
+# deeper frame counted as nested in it: nothing was recorded.
+t_return_probes_first() {
+	local fix ls
+	"$FIX/heap_leaks" --wait >"$T/fix" &
+	fix=$!
+	wait_for "$T/fix" "^ready"
+	"$LEAKSCOPE" -v --kinds heap -p "$fix" >"$T/out" 2>"$T/err" &
+	ls=$!
+	wait_for "$T/err" "tracing PID"
+	cat /proc/$ls/fdinfo/* 2>/dev/null |
+		awk '/^link_type:/ { t = $2 } /^link_id:/ { print t, $2 }' >"$T/links"
+	kill -INT "$ls"
+	wait "$ls"
+	kill -TERM "$fix"
+	wait "$fix" 2>/dev/null
+	expect_eq "the last return link is older than the first entry link" "yes" \
+		"$(awk '$1 == "uretprobe_multi" && $2 > r { r = $2 }
+			$1 == "uprobe_multi" && (!e || $2 < e) { e = $2 }
+			END { print (r && e && r < e) ? "yes" : "return " r ", entry " e }' "$T/links")"
+}
+run_test "heap: return probes are attached before entry probes" t_return_probes_first
+
 t_cxx() {
 	"$LEAKSCOPE" --folded "$T/f" -- "$FIX/cxx_leaks" >"$T/out" 2>"$T/err"
 	expect_folded "$T/f" "main;leak_new();operator new" 288
