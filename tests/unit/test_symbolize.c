@@ -225,11 +225,11 @@ static void test_parse_and_find(void)
 	      -EINVAL);
 }
 
-/* alpha, beta, gamma and delta (a weak alias of __delta_impl) resolve as nm
+/* alpha, beta, zeta and delta (a weak alias of __delta_impl) resolve as nm
  * says; NULL tab means "could not open". */
 static void check_fixture_symbols(const struct elf_symtab *s, const char *what)
 {
-	static const char *const names[] = {"alpha", "beta", "gamma", "delta"};
+	static const char *const names[] = {"alpha", "beta", "zeta", "delta"};
 	uint64_t addr, size, off = 0;
 
 	if (!CHECK(s != NULL)) {
