@@ -138,7 +138,9 @@ fuzz: $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 	@for f in $(FUZZERS); do \
 		mkdir -p $(BUILD)/fuzz/corpus/$$f; \
 		$(BUILD)/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
-			$(BUILD)/fuzz/corpus/$$f tests/fuzz/corpus/$$f 2>&1 | tail -n 1 || exit 1; \
+			$(BUILD)/fuzz/corpus/$$f tests/fuzz/corpus/$$f >$(BUILD)/fuzz/$$f.log 2>&1 \
+			|| { tail -n 30 $(BUILD)/fuzz/$$f.log; echo "fuzz: $$f failed"; exit 1; }; \
+		echo "fuzz: $$f: $$(grep -E '^Done|^#[0-9]+' $(BUILD)/fuzz/$$f.log | tail -n 1)"; \
 	done
 
 # The overhead benchmark (tools/bench/): a malloc/free microbenchmark, a

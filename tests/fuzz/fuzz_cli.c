@@ -3,11 +3,13 @@
  * libFuzzer target for the command line: the input is split at NUL bytes
  * into arguments. Parsing must never crash, hang or leak, whatever it gets.
  */
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -18,13 +20,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *buf = malloc(size + 1), *argv[MAX_ARGS + 2], *p;
 	struct options opt;
 	int argc = 1;
-	static int quiet;
+	static int null_fd = -1, saved_out, saved_err;
 
-	if (!quiet) {
-		/* error lines are expected: keep the fuzzer's output readable */
-		quiet = 1;
-		if (!freopen("/dev/null", "w", stderr) || !freopen("/dev/null", "w", stdout))
-			return 0;
+	if (null_fd < 0) {
+		null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		saved_out = dup(STDOUT_FILENO);
+		saved_err = dup(STDERR_FILENO);
 	}
 	memcpy(buf, data, size);
 	buf[size] = '\0';
@@ -33,7 +34,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		argv[argc++] = p;
 	argv[argc] = NULL;
 	optind = 0; /* glibc: a full reset of getopt's state */
+	/* error and help lines are expected: kept out of the fuzzer's output
+	 * (its own lines and a sanitizer's report still reach stderr) */
+	fflush(NULL);
+	dup2(null_fd, STDOUT_FILENO);
+	dup2(null_fd, STDERR_FILENO);
 	cli__parse(argc, argv, &opt);
+	fflush(NULL);
+	dup2(saved_out, STDOUT_FILENO);
+	dup2(saved_err, STDERR_FILENO);
 	free(buf);
 	return 0;
 }
