@@ -7,6 +7,7 @@
  * report until done → one cleanup path.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 
 #include "allocator.h"
 #include "cli.h"
+#include "elf_lookup.h"
 #include "go_runtime.h"
 #include "host.h"
 #include "leakscope.skel.h"
@@ -169,8 +171,9 @@ static int open_and_load(const struct options *opt, struct leakscope_bpf **out)
 
 /*
  * --unwind: the BPF walk's settings, and the tables of the files the target
- * maps. A command is not running yet: its executable and the libraries
- * probed in it get theirs now, the rest at the first look at its maps.
+ * maps. A command is not running yet: its executable, its dynamic loader
+ * and the libraries probed in it get theirs now, the rest at the first look
+ * at its maps after its exec (before, it maps leakscope's own files).
  */
 static int start_unwinder(struct session *s, const struct options *opt, const struct target *t,
 			  const struct probe_plan *plan)
@@ -186,8 +189,14 @@ static int start_unwinder(struct session *s, const struct options *opt, const st
 		ls_error("cannot configure stack unwinding: %s", strerror(errno));
 		return LS_EXIT_KERNEL;
 	}
-	if (t->exe)
+	if (t->exe) {
+		char interp[PATH_MAX];
+
 		unwinder__add_path(s->unwinder, t->exe);
+		/* the dynamic loader runs first, opening the libraries */
+		if (!elf_lookup__interpreter(t->exe, interp, sizeof(interp)))
+			unwinder__add_path(s->unwinder, interp);
+	}
 	for (size_t i = 0; i < plan->count; i++)
 		unwinder__add_path(s->unwinder, plan->points[i].binary);
 	return 0;

@@ -36,7 +36,9 @@ void session__add_process(struct session *s, int pid, const char *comm)
 	p->symbolizer = symbolizer__new(pid);
 	p->untracked_fds = -1;
 	p->exit_status = -1;
-	if (s->unwinder)
+	/* A command not released yet still maps leakscope's own files: the
+	 * tables of its own come at the first look after its exec. */
+	if (s->unwinder && !(pid == s->target->pid && s->target->release_fd >= 0))
 		unwinder__refresh(s->unwinder, pid);
 	if (p->symbolizer)
 		symbolizer__refresh(p->symbolizer);
