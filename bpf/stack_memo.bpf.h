@@ -19,11 +19,11 @@
 /* They are checked a window of the stack at a time: a read of user memory
  * costs ~100 ns whatever its size up to a few KiB, so a stack is read in one
  * or a few reads, not one per word. */
-#define MEMO_WINDOWS 8
+#define MEMO_WINDOWS	  8
+#define MEMO_WINDOW_BYTES 2048
 /* Memos kept per start: an allocation wrapper (redis' zmalloc) calls malloc
  * from one place and one depth for many callers further up. */
-#define MEMO_WAYS	  4
-#define MEMO_WINDOW_BYTES 2048
+#define MEMO_WAYS 4
 
 struct memo_key {
 	__u64 pid_tgid; /* per thread: no other writer of its memos */
