@@ -107,9 +107,7 @@ static void compute_growth(struct report_entry *e, const struct report_history *
 /* Frame i of a and b by name, then (Go code) by file:line. */
 static int frame_compare(const struct report_entry *a, const struct report_entry *b, size_t i)
 {
-	static const struct report_loc none;
-	const struct report_loc *la = a->locs ? &a->locs[i] : &none,
-				*lb = b->locs ? &b->locs[i] : &none;
+	const struct report_loc *la = report_entry__loc(a, i), *lb = report_entry__loc(b, i);
 	int c = strcmp(a->frames[i], b->frames[i]);
 
 	if (c || la->line != lb->line)

@@ -89,6 +89,14 @@ struct report_sources {
 	uint64_t min_age_ns;
 };
 
+/* Where frame i of `e` is; all unknown (zeros) when the entry has no places. */
+static inline const struct report_loc *report_entry__loc(const struct report_entry *e, size_t i)
+{
+	static const struct report_loc unknown;
+
+	return e->locs ? &e->locs[i] : &unknown;
+}
+
 /* The process of `tgid` in the report, NULL when it is not one of them. */
 static inline struct report_process *report__process(const struct report *r, uint32_t tgid)
 {

@@ -140,13 +140,13 @@ static void print_sources(FILE *out, const struct report_entry *e)
 	bool any = false;
 	size_t i;
 
-	for (i = 0; e->locs && i < e->nframes; i++)
-		any |= e->locs[i].file != NULL;
+	for (i = 0; i < e->nframes; i++)
+		any |= report_entry__loc(e, i)->file != NULL;
 	if (!any)
 		return;
 	fputs(",\"sources\":[", out);
 	for (i = 0; i < e->nframes; i++) {
-		const struct report_loc *loc = &e->locs[i];
+		const struct report_loc *loc = report_entry__loc(e, i);
 
 		fputs(i ? "," : "", out);
 		if (!loc->file) {

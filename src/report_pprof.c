@@ -77,7 +77,7 @@ static size_t step(const struct report_entry *e, size_t k)
 {
 	size_t n = 1;
 
-	while (e->locs && e->locs[k + n - 1].inlined && k + n < e->nframes)
+	while (report_entry__loc(e, k + n - 1)->inlined && k + n < e->nframes)
 		n++;
 	return n;
 }
@@ -98,11 +98,11 @@ static void add_samples(struct pb *pb, struct pprof_strings *t, struct pprof_loc
 		ids = xrealloc(ids, e->nframes + 1, sizeof(*ids));
 		fns = xrealloc(fns, e->nframes + 1, sizeof(*fns));
 		for (k = 0; k < e->nframes; k++)
-			fns[k] = pprof__intern_function(t, e->frames[k],
-							e->locs ? e->locs[k].file : NULL);
+			fns[k] =
+			    pprof__intern_function(t, e->frames[k], report_entry__loc(e, k)->file);
 		/* leaf first, as pprof has it; inlined calls share their location */
 		for (k = 0, n = 0; k < e->nframes; k += step(e, k), n++)
-			ids[n] = e->locs && e->locs[k].addr
+			ids[n] = report_entry__loc(e, k)->addr
 				     ? pprof__location(L, e, k, step(e, k), fns + k)
 				     : 2 * fns[k];
 		pb__packed(&sample, SAMPLE_LOCATION_ID, ids, n);

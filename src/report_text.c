@@ -103,8 +103,8 @@ static void format_outstanding(char *buf, size_t len, const struct report_entry 
  */
 static void print_frame(FILE *out, const struct report_entry *e, size_t i, bool full)
 {
-	const struct report_loc *loc = e->locs ? &e->locs[i] : NULL;
-	const char *file = loc ? loc->file : NULL, *base;
+	const struct report_loc *loc = report_entry__loc(e, i);
+	const char *file = loc->file, *base;
 
 	fputs(e->frames[i], out);
 	if (!file)

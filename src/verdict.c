@@ -89,10 +89,10 @@ static uint64_t hash_frames(const struct report_entry *e)
 	size_t i;
 
 	for (i = 0; i < e->nframes; i++) {
-		const struct report_loc *loc = e->locs ? &e->locs[i] : NULL;
+		const struct report_loc *loc = report_entry__loc(e, i);
 
 		h = hash_bytes(h, e->frames[i], strlen(e->frames[i]) + 1);
-		if (loc && loc->file) {
+		if (loc->file) {
 			h = hash_bytes(h, loc->file, strlen(loc->file) + 1);
 			h = hash_bytes(h, &loc->line, sizeof(loc->line));
 		}
