@@ -128,7 +128,8 @@ valgrind: unit
 			|| { echo "valgrind: $$t"; exit 1; }; \
 	done; echo "valgrind: $(words $(UNIT_BINS)) unit tests clean"
 
-# libFuzzer targets for every parser, each run FUZZ_SECONDS from tests/fuzz/corpus.
+# libFuzzer targets for every parser, each run FUZZ_SECONDS from tests/fuzz/corpus;
+# an input that runs 10 s is a hang and fails the run.
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(addprefix src/,$$(addsuffix .c,$$(FUZZ_MODS_$$*)))
 	@mkdir -p $(@D)
 	$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -fsanitize=fuzzer,address,undefined \
@@ -137,7 +138,7 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(addprefix src/,$$(addsuffix .c,$$(F
 fuzz: $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 	@for f in $(FUZZERS); do \
 		mkdir -p $(BUILD)/fuzz/corpus/$$f; \
-		$(BUILD)/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
+		$(BUILD)/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 			$(BUILD)/fuzz/corpus/$$f tests/fuzz/corpus/$$f >$(BUILD)/fuzz/$$f.log 2>&1 \
 			|| { tail -n 30 $(BUILD)/fuzz/$$f.log; echo "fuzz: $$f failed"; exit 1; }; \
 		echo "fuzz: $$f: $$(grep -E '^Done|^#[0-9]+' $(BUILD)/fuzz/$$f.log | tail -n 1)"; \

@@ -21,7 +21,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!t)
 		return 0;
 	base = gopclntab__text_start(t);
-	for (uint64_t pc = base; pc < base + 4096; pc += 61) {
+	/* counted, not compared with base + 4096: near the top of the address
+	 * space pc would wrap below it and loop forever */
+	for (uint64_t i = 0, pc = base; i < 4096 / 61; i++, pc += 61) {
 		gopclntab__lookup(t, pc, &off);
 		gopclntab__frames(t, pc, frames, 8);
 		gopclntab__frames(t, pc, frames, 1); /* no room for inlined calls */
