@@ -30,7 +30,7 @@ OBJS	 := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
 LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 
 # Unit tests: each links the modules it tests, never the BPF skeleton.
-UNIT_TESTS := symbolize aggregate cli report placement cfi gopclntab pclntab_formats verdict report_json protobuf prometheus
+UNIT_TESTS := symbolize aggregate cli report placement cfi gopclntab pclntab_formats verdict report_json protobuf prometheus heap_table
 UNIT_BINS  := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 UNIT_MODS_symbolize := proc_maps elf_file elf_symtab go_elf gopclntab symbolizer util
 UNIT_MODS_gopclntab := elf_file elf_symtab go_elf gopclntab proc_maps symbolizer util
@@ -44,6 +44,7 @@ UNIT_MODS_protobuf  := protobuf util
 UNIT_MODS_prometheus := report_prometheus names util
 UNIT_MODS_placement := placement
 UNIT_MODS_cfi	    := cfi unwind_table elf_file
+UNIT_MODS_heap_table := heap_table util
 
 FUZZERS	:= proc_maps elf cli cfi gopclntab
 FUZZ_MODS_proc_maps := proc_maps util
@@ -93,7 +94,7 @@ deps:
 .SECONDEXPANSION:
 $(BUILD)/unit/test_%: tests/unit/test_%.c tests/unit/check.h $$(addprefix src/,$$(addsuffix .c,$$(UNIT_MODS_$$*))) $(wildcard src/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $< $(addprefix src/,$(addsuffix .c,$(UNIT_MODS_$*))) -o $@ $(LDFLAGS) -lelf -lz -lcapstone -lstdc++
+	$(CC) $(CFLAGS) $< $(addprefix src/,$(addsuffix .c,$(UNIT_MODS_$*))) -o $@ $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/unit/fixtures/.built: tests/unit/build_fixtures.sh tests/unit/fixtures/syms.c \
 		tests/unit/fixtures/cfi.cc

@@ -41,8 +41,9 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps") __weak;
 
-/* Outstanding objects, one map per kind so that a report can list a
- * process's fds without walking a million heap blocks. */
+/* Outstanding objects of the kinds other than heap blocks (those are in
+ * heap_table.bpf.h), one map per kind so that a report can list a
+ * process's fds without walking its threads. */
 #define OBJECT_MAP(name, size)                                                                     \
 	struct {                                                                                   \
 		__uint(type, BPF_MAP_TYPE_HASH);                                                   \
@@ -52,7 +53,6 @@ struct {
 		__type(value, struct ls_object);                                                   \
 	} name SEC(".maps") __weak
 
-OBJECT_MAP(objects, 1 << 20);
 OBJECT_MAP(fd_objects, 65536);
 OBJECT_MAP(thread_objects, 65536);
 /* Live goroutines (bpf/go.bpf.c), here because every kind's stack taken in
@@ -346,17 +346,16 @@ static __always_inline void object_release(void *objects, enum ls_kind kind, __u
 	 * counts once. */
 	if (bpf_map_delete_elem(objects, &key))
 		return;
-	totals_sub(&obj.where, obj.size, obj.count);
+	totals_sub(&obj.where, obj.size, 1);
 	count(kind, CNT_RELEASED);
 }
 
-/* An object is acquired at `site`, now, standing for `n` objects of `size`
- * bytes in all (n > 1: a sample, see heap.bpf.c). */
-static __always_inline void object_acquire_n(void *objects, __u64 id, __u64 size, __u64 n,
-					     const struct ls_site *site)
+/* An object of `size` bytes is acquired at `site`, now. */
+static __always_inline void object_acquire(void *objects, __u64 id, __u64 size,
+					   const struct ls_site *site)
 {
 	struct ls_object_key key = {.id = id, .tgid = site->tgid, .kind = site->kind};
-	struct ls_object obj = {.where.site = *site, .size = size, .count = n};
+	struct ls_object obj = {.where.site = *site, .size = size};
 	struct ls_totals *t;
 	long err;
 
@@ -375,14 +374,8 @@ static __always_inline void object_acquire_n(void *objects, __u64 id, __u64 size
 		return;
 	}
 	__sync_fetch_and_add(&t->bytes, size);
-	__sync_fetch_and_add(&t->count, n);
+	__sync_fetch_and_add(&t->count, 1);
 	count(site->kind, CNT_ACQUIRED);
-}
-
-static __always_inline void object_acquire(void *objects, __u64 id, __u64 size,
-					   const struct ls_site *site)
-{
-	object_acquire_n(objects, id, size, 1, site);
 }
 
 #endif /* COMMON_BPF_H */

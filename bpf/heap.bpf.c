@@ -7,6 +7,7 @@
  * new, malloc and free inside realloc) are skipped.
  */
 #include "call_state.bpf.h"
+#include "heap_table.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -41,7 +42,8 @@ static __always_inline void alloc_enter(struct pt_regs *ctx, __u64 size, __u64 o
 
 static __always_inline void release(__u64 addr)
 {
-	object_release(&objects, LS_KIND_HEAP, current_tgid(), addr);
+	count(LS_KIND_HEAP,
+	      heap_block_remove(addr, current_tgid()) ? CNT_RELEASED : CNT_UNKNOWN_RELEASES);
 }
 
 /* A number in [0, n), n <= 2^32. */
@@ -57,37 +59,42 @@ static __always_inline __u64 random_below(__u64 n)
  * bytes in sample_bytes / size blocks (rounded at random, so the expected
  * count is exact), which makes every total an unbiased estimate.
  */
-static __always_inline bool sampled(__u64 size, __u64 *bytes, __u64 *n)
+static __always_inline bool sampled(__u64 size, struct ls_heap_block *block)
 {
-	*bytes = size;
-	*n = 1;
+	block->size = size;
+	block->count = 1;
 	if (!sample_bytes || size >= sample_bytes)
 		return true;
 	if (random_below(sample_bytes) >= size) /* malloc(0) never: it holds nothing */
 		return false;
-	*bytes = sample_bytes;
-	*n = sample_bytes / size + (random_below(size) < sample_bytes % size);
+	block->size = sample_bytes;
+	block->count = sample_bytes / size + (random_below(size) < sample_bytes % size);
 	return true;
 }
 
 static __always_inline void record(__u64 addr, __u64 size, struct call_state *cs)
 {
-	struct ls_site site = {
-	    .tgid = current_tgid(),
-	    .kind = LS_KIND_HEAP,
-	    .api = cs->boundary_api,
-	};
-	__u64 bytes, n;
+	struct ls_heap_block block = {
+	    .addr = addr, .tgid = current_tgid(), .api = cs->boundary_api};
 
 	if (size < min_size || size > max_size)
 		return;
-	if (!sampled(size, &bytes, &n)) {
+	if (!sampled(size, &block)) {
 		count(LS_KIND_HEAP, CNT_UNSAMPLED);
 		return;
 	}
 	/* walked only now: an allocation passed over costs no stack */
-	site.stack_id = boundary_stack_id(cs);
-	object_acquire_n(&objects, addr, bytes, n, &site);
+	block.stack_id = boundary_stack_id(cs);
+	block.gen = bpf_ktime_get_ns() >> GEN_SHIFT;
+	/* Handed out again while we think it is live: its free was missed
+	 * (an unprobed path). The old block goes first. */
+	if (heap_block_remove(addr, block.tgid))
+		count(LS_KIND_HEAP, CNT_RELEASED);
+	if (!heap_block_add(&block)) {
+		count(LS_KIND_HEAP, CNT_OBJECTS_FULL);
+		return;
+	}
+	count(LS_KIND_HEAP, CNT_ACQUIRED);
 }
 
 static __always_inline void finish_alloc(struct call_state *cs, __u64 ret)
@@ -222,11 +229,17 @@ struct tgid_walk {
 	__u32 tgid;
 };
 
-static long release_of_tgid(void *map, struct ls_object_key *key, struct ls_object *obj,
-			    struct tgid_walk *w)
+static long release_of_tgid(void *map, __u32 *key, struct ls_heap_bucket *b, struct tgid_walk *w)
 {
-	if (key->tgid == w->tgid)
-		object_release(&objects, LS_KIND_HEAP, key->tgid, key->id);
+	int i;
+
+	for (i = 0; i < HEAP_BUCKET_SLOTS; i++) {
+		__u64 addr = b->slots[i].addr;
+
+		if (addr > HEAP_SLOT_CLAIMED && b->slots[i].tgid == w->tgid &&
+		    slot_free(b, i, addr))
+			count(LS_KIND_HEAP, CNT_RELEASED);
+	}
 	return 0;
 }
 
@@ -238,6 +251,6 @@ int BPF_PROG(heap_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	struct tgid_walk w = {.tgid = current_tgid()};
 
 	if (is_target(w.tgid))
-		bpf_for_each_map_elem(&objects, release_of_tgid, &w, 0);
+		bpf_for_each_map_elem(&heap_blocks, release_of_tgid, &w, 0);
 	return 0;
 }

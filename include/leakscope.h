@@ -152,9 +152,47 @@ struct ls_object_key {
 
 struct ls_object {
 	struct ls_totals_key where; /* the totals entry this object is counted in */
-	__u64 size;		    /* heap: bytes; others: 0 (estimated with --sample) */
-	__u64 count;		    /* objects it stands for: 1, more with --sample */
+	__u64 size;		    /* bytes it holds, 0 when it holds none */
 };
+
+/*
+ * Outstanding heap blocks live in a table of buckets that BPF updates in
+ * place, not in a hash map: an insert and a delete there cost ~0.2 us each,
+ * a slot a few ns. Userspace adds the table up into per-stack totals when it
+ * reports. A block goes in its address's home bucket or, when that is full,
+ * one of the next HEAP_SPILL_BUCKETS; a bucket passed over is marked, so a
+ * lookup goes on past it.
+ */
+#define HEAP_BUCKET_SLOTS  15
+#define HEAP_SPILL_BUCKETS 4
+#define HEAP_SLOT_FREE	   0ULL
+#define HEAP_SLOT_CLAIMED  1ULL /* being filled: no block has address 1 */
+
+struct ls_heap_block {
+	__u64 addr; /* HEAP_SLOT_FREE, HEAP_SLOT_CLAIMED, or the block's address */
+	__u64 stack_id;
+	__u64 size; /* bytes it stands for */
+	__u32 tgid;
+	__u32 gen;   /* allocation time >> GEN_SHIFT */
+	__u32 count; /* blocks it stands for: 1, more with --sample */
+	__u16 api;   /* enum ls_api */
+	__u16 pad;
+};
+
+struct ls_heap_bucket {
+	__u32 spilled; /* a block went on to a later bucket: it was full */
+	__u32 pad;
+	struct ls_heap_block slots[HEAP_BUCKET_SLOTS];
+};
+
+/* The home bucket of block `addr` of process `tgid`, masked by the table's
+ * size. */
+static inline __u64 ls_heap_hash(__u64 addr, __u32 tgid)
+{
+	__u64 h = (addr ^ ((__u64)tgid << 47)) * 0x9e3779b97f4a7c15ULL;
+
+	return h ^ (h >> 31);
+}
 
 struct ls_stack {
 	__u64 ips[MAX_STACK_DEPTH]; /* return addresses, innermost first, ended
@@ -178,6 +216,8 @@ _Static_assert(sizeof(struct ls_site) == 16, "ls_site layout");
 _Static_assert(sizeof(struct ls_totals_key) == 24, "ls_totals_key layout");
 _Static_assert(sizeof(struct ls_totals) == 16, "ls_totals layout");
 _Static_assert(sizeof(struct ls_object_key) == 16, "ls_object_key layout");
-_Static_assert(sizeof(struct ls_object) == 40, "ls_object layout");
+_Static_assert(sizeof(struct ls_object) == 32, "ls_object layout");
+_Static_assert(sizeof(struct ls_heap_block) == 40, "ls_heap_block layout");
+_Static_assert(sizeof(struct ls_heap_bucket) == 608, "ls_heap_bucket layout");
 
 #endif /* LEAKSCOPE_H */

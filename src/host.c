@@ -63,32 +63,53 @@ static char *cgroup_of(uint32_t pid)
 	return cg;
 }
 
-static int by_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+struct tgid_list {
+	uint32_t *v;
+	size_t n, cap;
+	uint32_t last; /* the one added last: blocks of a process come in runs */
+};
 
-	return (x > y) - (x < y);
+static void tgid_add(struct tgid_list *l, uint32_t tgid)
+{
+	if (l->n && l->last == tgid)
+		return;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 256;
+		l->v = xrealloc(l->v, l->cap, sizeof(*l->v));
+	}
+	l->v[l->n++] = l->last = tgid;
+}
+
+static int tgid_of_block(const struct ls_heap_block *b, void *arg)
+{
+	tgid_add(arg, b->tgid);
+	return 0;
 }
 
 void host__discover(struct session *s)
 {
 	int fd = bpf_map__fd(s->skel->maps.totals);
 	struct ls_totals_key key, next;
-	uint32_t *tgids = NULL;
-	size_t n = 0, cap = 0, i, k;
+	struct tgid_list l = {0};
+	uint32_t *tgids;
+	size_t n, i, k;
 	bool first = true;
 
+	/* the processes holding something: in the totals, or heap blocks */
 	while (bpf_map_get_next_key(fd, first ? NULL : &key, &next) == 0) {
 		first = false;
 		key = next;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 256;
-			tgids = xrealloc(tgids, cap, sizeof(*tgids));
-		}
-		tgids[n++] = next.site.tgid;
+		tgid_add(&l, next.site.tgid);
 	}
+	if (s->opt->kinds & (1u << LS_KIND_HEAP)) {
+		struct heap_table heap = session__heap_table(s);
+
+		heap_table__scan(&heap, tgid_of_block, &l);
+	}
+	tgids = l.v;
+	n = l.n;
 	if (n)
-		qsort(tgids, n, sizeof(*tgids), by_u32);
+		qsort(tgids, n, sizeof(*tgids), cmp_u32);
 	for (i = 0; i < n; i++) {
 		char path[64], *comm;
 
@@ -126,7 +147,7 @@ static void delete_of(int map, size_t key_size, size_t tgid_off, const uint32_t 
 		first = false;
 		memcpy(key, next, key_size);
 		memcpy(&tgid, next + tgid_off, sizeof(tgid));
-		if (!bsearch(&tgid, gone, n, sizeof(*gone), by_u32))
+		if (!bsearch(&tgid, gone, n, sizeof(*gone), cmp_u32))
 			continue;
 		doomed = xrealloc(doomed, ndoomed + 1, key_size);
 		memcpy((char *)doomed + ndoomed++ * key_size, next, key_size);
@@ -146,11 +167,14 @@ void host__forget_exited(struct session *s)
 		if (s->procs[i].exited)
 			gone[n++] = s->procs[i].pid;
 	if (n) {
-		qsort(gone, n, sizeof(*gone), by_u32);
+		qsort(gone, n, sizeof(*gone), cmp_u32);
 		delete_of(bpf_map__fd(skel->maps.totals), sizeof(struct ls_totals_key),
 			  offsetof(struct ls_totals_key, site.tgid), gone, n);
-		delete_of(bpf_map__fd(skel->maps.objects), sizeof(struct ls_object_key),
-			  offsetof(struct ls_object_key, tgid), gone, n);
+		if (s->opt->kinds & (1u << LS_KIND_HEAP)) {
+			struct heap_table heap = session__heap_table(s);
+
+			heap_table__forget(&heap, gone, n);
+		}
 		delete_of(bpf_map__fd(skel->maps.fd_objects), sizeof(struct ls_object_key),
 			  offsetof(struct ls_object_key, tgid), gone, n);
 		delete_of(bpf_map__fd(skel->maps.thread_objects), sizeof(struct ls_object_key),

@@ -18,6 +18,7 @@
 
 #include "allocator.h"
 #include "cli.h"
+#include "heap_table.h"
 #include "elf_lookup.h"
 #include "go_runtime.h"
 #include "host.h"
@@ -150,7 +151,12 @@ static int open_and_load(const struct options *opt, struct leakscope_bpf **out)
 	skel->rodata->min_size = opt->min_size;
 	skel->rodata->sample_bytes = opt->sample;
 	skel->rodata->max_size = opt->max_size;
-	bpf_map__set_max_entries(skel->maps.objects, opt->max_objects);
+	if (opt->kinds & (1u << LS_KIND_HEAP)) {
+		uint32_t buckets = heap_table__buckets(opt->max_objects);
+
+		bpf_map__set_max_entries(skel->maps.heap_blocks, buckets);
+		skel->rodata->heap_bucket_mask = buckets - 1;
+	}
 	bpf_map__set_max_entries(skel->maps.stacks, opt->max_stacks);
 	bpf_map__set_max_entries(skel->maps.totals, opt->max_sites);
 	bpf_map__set_max_entries(skel->maps.unwind_rows, opt->unwind_rows);

@@ -266,6 +266,23 @@ static int count_open_fds(const struct report_process *proc)
 	return open;
 }
 
+/* Heap blocks are not in the totals map: their table is added up. */
+static void add_heap_totals(const struct heap_table *heap, struct totals_entry **totals, size_t *n)
+{
+	struct totals_entry *more;
+	size_t m;
+	int err = heap_table__totals(heap, &more, &m);
+
+	if (err)
+		ls_error("cannot read the heap blocks table: %s", strerror(-err));
+	if (m) {
+		*totals = xrealloc(*totals, *n + m, sizeof(**totals));
+		memcpy(*totals + *n, more, m * sizeof(*more));
+		*n += m;
+	}
+	free(more);
+}
+
 void report__gather(struct report *r, const struct report_sources *src,
 		    struct report_history *history)
 {
@@ -280,6 +297,8 @@ void report__gather(struct report *r, const struct report_sources *src,
 	for (k = 0; k < LS_KIND_MAX; k++)
 		memcpy(r->kind[k].counters, counters[k], sizeof(counters[k]));
 	collect__totals(src->totals_fd, r->now_ns >> GEN_SHIFT, &totals, &n);
+	if (src->heap.fd >= 0)
+		add_heap_totals(&src->heap, &totals, &n);
 	n = aggregate__rows(totals, n, r->now_ns, src->min_age_ns, &rows);
 	free(totals);
 

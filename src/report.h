@@ -13,6 +13,7 @@
 #include "aggregate.h"
 #include "cli.h"
 #include "details.h"
+#include "heap_table.h"
 #include "names.h"
 #include "verdict.h"
 
@@ -83,6 +84,7 @@ struct report_history {
 
 struct report_sources {
 	int totals_fd, stacks_fd, counters_fd;
+	struct heap_table heap;		      /* fd -1 when heap blocks are not traced */
 	int fd_objects_fd, thread_objects_fd; /* -1 when the kind is not traced */
 	int goroutine_objects_fd;	      /* -1 when the kind is not traced */
 	int64_t go_heap_rate;		      /* runtime.MemProfileRate of the samples */

@@ -47,6 +47,9 @@ struct session {
 	unsigned long reports;
 };
 
+/* The heap blocks table of the session's programs. */
+struct heap_table session__heap_table(const struct session *s);
+
 /* Adds process `pid` to s->procs (its symbolizer, its unwind tables). */
 void session__add_process(struct session *s, int pid, const char *comm);
 /* Starts watching (after attach, before a command is released). */

@@ -142,3 +142,10 @@ char *read_file(const char *path, size_t *len)
 		*len = n;
 	return buf;
 }
+
+int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}

@@ -37,6 +37,9 @@ void format_bytes(uint64_t bytes, char *buf, size_t len);
 /* "58 s", "12 min", "3.2 h" */
 void format_age(uint64_t ns, char *buf, size_t len);
 
+/* qsort/bsearch order of uint32_t values */
+int cmp_u32(const void *a, const void *b);
+
 /* Reads a whole (small, procfs) file; NULL on error with errno set. */
 char *read_file(const char *path, size_t *len);
 

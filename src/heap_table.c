@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "heap_table.h"
+#include "util.h"
+
+/* Buckets mapped at once: ~2.4 MiB */
+#define WINDOW_BUCKETS 4096
+
+uint32_t heap_table__buckets(uint64_t max_objects)
+{
+	uint64_t want = (max_objects + 7) / 8; /* 15 slots each: ~2x max_objects in all */
+	uint32_t n = 1;
+
+	while (n < want && n < (1u << 31))
+		n <<= 1;
+	return n;
+}
+
+/* Reads one slot as BPF leaves it between its stores: the address is stored
+ * last, so a copy taken between two equal reads of it is whole. */
+static bool read_block(struct ls_heap_block *slot, struct ls_heap_block *copy)
+{
+	uint64_t addr = __atomic_load_n(&slot->addr, __ATOMIC_ACQUIRE);
+
+	if (addr <= HEAP_SLOT_CLAIMED)
+		return false;
+	memcpy(copy, slot, sizeof(*copy));
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	copy->addr = addr;
+	return __atomic_load_n(&slot->addr, __ATOMIC_RELAXED) == addr;
+}
+
+static void scan_bucket(struct ls_heap_bucket *b, heap_block_fn fn, void *arg)
+{
+	struct ls_heap_block copy;
+	int i;
+
+	for (i = 0; i < HEAP_BUCKET_SLOTS; i++) {
+		uint64_t addr;
+
+		if (!read_block(&b->slots[i], &copy) || !fn(&copy, arg))
+			continue;
+		addr = copy.addr;
+		__atomic_compare_exchange_n(&b->slots[i].addr, &addr, HEAP_SLOT_FREE, false,
+					    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+	}
+}
+
+int heap_table__scan(const struct heap_table *t, heap_block_fn fn, void *arg)
+{
+	size_t page = sysconf(_SC_PAGESIZE), size = sizeof(struct ls_heap_bucket);
+	size_t end = (size_t)t->buckets * size, first;
+
+	for (first = 0; first < t->buckets; first += WINDOW_BUCKETS) {
+		size_t last =
+		    first + WINDOW_BUCKETS < t->buckets ? first + WINDOW_BUCKETS : t->buckets;
+		/* the window in whole pages, over whole buckets */
+		size_t lo = first * size / page * page;
+		size_t hi = (last * size + page - 1) / page * page;
+		char *w;
+		size_t k;
+
+		if (hi > (end + page - 1) / page * page)
+			hi = (end + page - 1) / page * page;
+		w = mmap(NULL, hi - lo, PROT_READ | PROT_WRITE, MAP_SHARED, t->fd, lo);
+		if (w == MAP_FAILED)
+			return -errno;
+		for (k = first; k < last; k++)
+			scan_bucket((struct ls_heap_bucket *)(w + k * size - lo), fn, arg);
+		munmap(w, hi - lo);
+	}
+	return 0;
+}
+
+/* Per (site, generation) totals, in an open-addressing index over the
+ * entries. */
+struct adder {
+	struct totals_entry *v;
+	size_t n, cap;
+	uint32_t *index; /* entry + 1, 0 = empty */
+	size_t slots;	 /* a power of two, over twice n */
+};
+
+static uint64_t key_hash(const struct ls_totals_key *k)
+{
+	uint64_t h = k->site.stack_id * 0x9e3779b97f4a7c15ULL;
+
+	h ^= ((uint64_t)k->site.tgid << 32 | k->site.api) * 0xc2b2ae3d27d4eb4fULL;
+	h ^= (uint64_t)k->gen * 0x165667b19e3779f9ULL;
+	return h ^ (h >> 29);
+}
+
+static void reindex(struct adder *a)
+{
+	size_t i;
+
+	a->slots = a->slots ? a->slots * 2 : 256;
+	free(a->index);
+	a->index = xcalloc(a->slots, sizeof(*a->index));
+	for (i = 0; i < a->n; i++) {
+		size_t s = key_hash(&a->v[i].key) & (a->slots - 1);
+
+		while (a->index[s])
+			s = (s + 1) & (a->slots - 1);
+		a->index[s] = i + 1;
+	}
+}
+
+static int add_block(const struct ls_heap_block *b, void *arg)
+{
+	struct adder *a = arg;
+	struct ls_totals_key key = {
+	    .site = {.stack_id = b->stack_id, .tgid = b->tgid, .kind = LS_KIND_HEAP, .api = b->api},
+	    .gen = b->gen,
+	};
+	size_t s;
+
+	if (2 * (a->n + 1) > a->slots)
+		reindex(a);
+	for (s = key_hash(&key) & (a->slots - 1); a->index[s]; s = (s + 1) & (a->slots - 1)) {
+		struct totals_entry *e = &a->v[a->index[s] - 1];
+
+		if (!memcmp(&e->key, &key, sizeof(key))) {
+			e->val.bytes += b->size;
+			e->val.count += b->count;
+			return 0;
+		}
+	}
+	if (a->n == a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 256;
+		a->v = xrealloc(a->v, a->cap, sizeof(*a->v));
+	}
+	a->v[a->n].key = key;
+	a->v[a->n].val.bytes = b->size;
+	a->v[a->n].val.count = b->count;
+	a->index[s] = ++a->n;
+	return 0;
+}
+
+int heap_table__totals(const struct heap_table *t, struct totals_entry **out, size_t *count)
+{
+	struct adder a = {0};
+	int err = heap_table__scan(t, add_block, &a);
+
+	free(a.index);
+	*out = a.v;
+	*count = a.n;
+	return err;
+}
+
+struct gone_list {
+	const uint32_t *tgids;
+	size_t n;
+};
+
+static int of_gone(const struct ls_heap_block *b, void *arg)
+{
+	const struct gone_list *g = arg;
+
+	return bsearch(&b->tgid, g->tgids, g->n, sizeof(*g->tgids), cmp_u32) != NULL;
+}
+
+void heap_table__forget(const struct heap_table *t, const uint32_t *gone, size_t n)
+{
+	struct gone_list g = {gone, n};
+
+	heap_table__scan(t, of_gone, &g);
+}
