@@ -46,6 +46,33 @@ static __always_inline void release(__u64 addr)
 	      heap_block_remove(addr, current_tgid()) ? CNT_RELEASED : CNT_UNKNOWN_RELEASES);
 }
 
+/* The kernel's tick rate, from its config (libbpf reads it); 0 if unknown. */
+extern int CONFIG_HZ __kconfig __weak;
+
+/* CLOCK_MONOTONIC and jiffies at one moment: the first block's */
+__u64 clock_base_ns, clock_base_jiffies;
+
+/*
+ * The age generation of a block allocated now. Reading the clock here costs
+ * ~50 ns (the TSC, in a VM) and a generation is 2^30 ns, so it is counted in
+ * ticks from a moment both clocks were read; jiffies follow CLOCK_MONOTONIC
+ * tick for tick.
+ */
+static __always_inline __u32 current_gen(void)
+{
+	__u64 j;
+
+	if (CONFIG_HZ <= 0)
+		return bpf_ktime_get_ns() >> GEN_SHIFT;
+	j = bpf_jiffies64();
+	if (!clock_base_ns) { /* racing CPUs: a pair read at most µs apart */
+		clock_base_jiffies = j;
+		clock_base_ns = bpf_ktime_get_ns();
+	}
+	return (clock_base_ns + (j - clock_base_jiffies) * (1000000000ULL / CONFIG_HZ)) >>
+	       GEN_SHIFT;
+}
+
 /* A number in [0, n), n <= 2^32. */
 static __always_inline __u64 random_below(__u64 n)
 {
@@ -85,7 +112,7 @@ static __always_inline void record(__u64 addr, __u64 size, struct call_state *cs
 	}
 	/* walked only now: an allocation passed over costs no stack */
 	block.stack_id = boundary_stack_id(cs);
-	block.gen = bpf_ktime_get_ns() >> GEN_SHIFT;
+	block.gen = current_gen();
 	/* Handed out again while we think it is live: its free was missed
 	 * (an unprobed path). The old block goes first. */
 	if (heap_block_remove(addr, block.tgid))
