@@ -101,8 +101,7 @@ static __always_inline bool sampled(__u64 size, struct ls_heap_block *block)
 
 static __always_inline void record(__u64 addr, __u64 size, struct call_state *cs)
 {
-	struct ls_heap_block block = {
-	    .addr = addr, .tgid = current_tgid(), .api = cs->boundary_api};
+	struct ls_heap_block block = {.tgid = current_tgid(), .api = cs->boundary_api};
 
 	if (size < min_size || size > max_size)
 		return;
@@ -117,7 +116,7 @@ static __always_inline void record(__u64 addr, __u64 size, struct call_state *cs
 	 * (an unprobed path). The old block goes first. */
 	if (heap_block_remove(addr, block.tgid))
 		count(LS_KIND_HEAP, CNT_RELEASED);
-	if (!heap_block_add(&block)) {
+	if (!heap_block_add(addr, &block)) {
 		count(LS_KIND_HEAP, CNT_OBJECTS_FULL);
 		return;
 	}
@@ -261,9 +260,9 @@ static long release_of_tgid(void *map, __u32 *key, struct ls_heap_bucket *b, str
 	int i;
 
 	for (i = 0; i < HEAP_BUCKET_SLOTS; i++) {
-		__u64 addr = b->slots[i].addr;
+		__u64 addr = b->addr[i];
 
-		if (addr > HEAP_SLOT_CLAIMED && b->slots[i].tgid == w->tgid &&
+		if (addr > HEAP_SLOT_CLAIMED && b->blocks[i].tgid == w->tgid &&
 		    slot_free(b, i, addr))
 			count(LS_KIND_HEAP, CNT_RELEASED);
 	}

@@ -30,13 +30,53 @@ static __always_inline struct ls_heap_bucket *heap_bucket(__u64 h)
 	return bpf_map_lookup_elem(&heap_blocks, &i);
 }
 
+/*
+ * --sample: how many recorded blocks each home bucket has, 16 bits each, two
+ * to a word. Most frees are then of blocks never recorded, and a random
+ * bucket of a table of many MiB is a cache and TLB miss (~0.2 us here): this
+ * map, 1/300th of the table, tells them apart without touching it. Blocks
+ * dropped with their process (exec, exit) leave their homes counted: a free
+ * there reads the bucket, as without the counts.
+ */
+const volatile bool heap_count_homes = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* buckets / 2, set by userspace */
+	__type(key, __u32);
+	__type(value, __u32);
+} heap_homes SEC(".maps");
+
+/* The word holding home `h`'s count, and the count's shift in it. */
+static __always_inline __u32 *home_count(__u64 h, __u32 *shift)
+{
+	__u32 i = h & heap_bucket_mask;
+
+	*shift = (i & 1) * 16;
+	i >>= 1;
+	return bpf_map_lookup_elem(&heap_homes, &i);
+}
+
+/* Adds `delta` (+1 or -1) to home `h`'s count, when homes are counted. */
+static __always_inline void home_count_add(__u64 h, int delta)
+{
+	__u32 shift, *w;
+
+	if (!heap_count_homes)
+		return;
+	w = home_count(h, &shift);
+	/* mod 2^32: the other half is left alone while this one is >= 1 */
+	if (w)
+		__sync_fetch_and_add(w, (__u32)delta << shift);
+}
+
 /* The slot of block `addr` of `tgid` in bucket `b`, or -1. */
 static __always_inline int bucket_find(struct ls_heap_bucket *b, __u64 addr, __u32 tgid)
 {
 	int i;
 
 	for (i = 0; i < HEAP_BUCKET_SLOTS; i++)
-		if (b->slots[i].addr == addr && b->slots[i].tgid == tgid)
+		if (b->addr[i] == addr && b->blocks[i].tgid == tgid)
 			return i;
 	return -1;
 }
@@ -47,9 +87,9 @@ static __always_inline int bucket_claim(struct ls_heap_bucket *b)
 	int i;
 
 	for (i = 0; i < HEAP_BUCKET_SLOTS; i++)
-		if (b->slots[i].addr == HEAP_SLOT_FREE &&
-		    __sync_val_compare_and_swap(&b->slots[i].addr, HEAP_SLOT_FREE,
-						HEAP_SLOT_CLAIMED) == HEAP_SLOT_FREE)
+		if (b->addr[i] == HEAP_SLOT_FREE &&
+		    __sync_val_compare_and_swap(&b->addr[i], HEAP_SLOT_FREE, HEAP_SLOT_CLAIMED) ==
+			HEAP_SLOT_FREE)
 			return i;
 	return -1;
 }
@@ -60,7 +100,7 @@ static __always_inline bool slot_free(struct ls_heap_bucket *b, int i, __u64 add
 {
 	if (i < 0 || i >= HEAP_BUCKET_SLOTS)
 		return false;
-	return __sync_val_compare_and_swap(&b->slots[i].addr, addr, HEAP_SLOT_FREE) == addr;
+	return __sync_val_compare_and_swap(&b->addr[i], addr, HEAP_SLOT_FREE) == addr;
 }
 
 /* Block `addr` of `tgid` is freed: true when it was in the table. */
@@ -69,6 +109,12 @@ static __always_inline bool heap_block_remove(__u64 addr, __u32 tgid)
 	__u64 h = ls_heap_hash(addr, tgid);
 	int j;
 
+	if (heap_count_homes) {
+		__u32 shift, *w = home_count(h, &shift);
+
+		if (w && !((*w >> shift) & 0xffff))
+			return false; /* nothing recorded from this home */
+	}
 	for (j = 0; j <= HEAP_SPILL_BUCKETS; j++) {
 		struct ls_heap_bucket *b = heap_bucket(h + j);
 		int i;
@@ -76,19 +122,22 @@ static __always_inline bool heap_block_remove(__u64 addr, __u32 tgid)
 		if (!b)
 			return false;
 		i = bucket_find(b, addr, tgid);
-		if (i >= 0)
-			return slot_free(b, i, addr);
+		if (i >= 0) {
+			if (!slot_free(b, i, addr))
+				return false;
+			home_count_add(h, -1);
+			return true;
+		}
 		if (!b->spilled) /* nothing passed it by */
 			return false;
 	}
 	return false;
 }
 
-/* Records `block` (its addr set): false when its buckets are all full. */
-static __always_inline bool heap_block_add(const struct ls_heap_block *block)
+/* Records block `addr`: false when its buckets are all full. */
+static __always_inline bool heap_block_add(__u64 addr, const struct ls_heap_block *block)
 {
-	__u64 h = ls_heap_hash(block->addr, block->tgid);
-	struct ls_heap_block *slot;
+	__u64 h = ls_heap_hash(addr, block->tgid);
 	int j;
 
 	for (j = 0; j <= HEAP_SPILL_BUCKETS; j++) {
@@ -103,18 +152,13 @@ static __always_inline bool heap_block_add(const struct ls_heap_block *block)
 				b->spilled = 1;
 			continue;
 		}
-		slot = &b->slots[i];
-		slot->stack_id = block->stack_id;
-		slot->size = block->size;
-		slot->tgid = block->tgid;
-		slot->gen = block->gen;
-		slot->count = block->count;
-		slot->api = block->api;
+		b->blocks[i] = *block;
 		/* The address last: a reader that sees it sees the rest (x86
 		 * keeps stores in order; the barrier keeps the compiler from
 		 * moving them). */
 		asm volatile("" ::: "memory");
-		slot->addr = block->addr;
+		b->addr[i] = addr;
+		home_count_add(h, 1);
 		return true;
 	}
 	return false;

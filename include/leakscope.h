@@ -168,8 +168,8 @@ struct ls_object {
 #define HEAP_SLOT_FREE	   0ULL
 #define HEAP_SLOT_CLAIMED  1ULL /* being filled: no block has address 1 */
 
+/* What a heap block is, but for its address. */
 struct ls_heap_block {
-	__u64 addr; /* HEAP_SLOT_FREE, HEAP_SLOT_CLAIMED, or the block's address */
 	__u64 stack_id;
 	__u64 size; /* bytes it stands for */
 	__u32 tgid;
@@ -179,10 +179,14 @@ struct ls_heap_block {
 	__u16 pad;
 };
 
+/* The addresses apart from the rest: a lookup reads two cache lines of
+ * them, not the whole bucket (a free of an unrecorded block under --sample
+ * lands in a bucket nothing else touched lately). */
 struct ls_heap_bucket {
 	__u32 spilled; /* a block went on to a later bucket: it was full */
 	__u32 pad;
-	struct ls_heap_block slots[HEAP_BUCKET_SLOTS];
+	__u64 addr[HEAP_BUCKET_SLOTS]; /* HEAP_SLOT_FREE, HEAP_SLOT_CLAIMED or the block's */
+	struct ls_heap_block blocks[HEAP_BUCKET_SLOTS];
 };
 
 /* The home bucket of block `addr` of process `tgid`, masked by the table's
@@ -217,7 +221,7 @@ _Static_assert(sizeof(struct ls_totals_key) == 24, "ls_totals_key layout");
 _Static_assert(sizeof(struct ls_totals) == 16, "ls_totals layout");
 _Static_assert(sizeof(struct ls_object_key) == 16, "ls_object_key layout");
 _Static_assert(sizeof(struct ls_object) == 32, "ls_object layout");
-_Static_assert(sizeof(struct ls_heap_block) == 40, "ls_heap_block layout");
+_Static_assert(sizeof(struct ls_heap_block) == 32, "ls_heap_block layout");
 _Static_assert(sizeof(struct ls_heap_bucket) == 608, "ls_heap_bucket layout");
 
 #endif /* LEAKSCOPE_H */

@@ -22,18 +22,18 @@ uint32_t heap_table__buckets(uint64_t max_objects)
 	return n;
 }
 
-/* Reads one slot as BPF leaves it between its stores: the address is stored
- * last, so a copy taken between two equal reads of it is whole. */
-static bool read_block(struct ls_heap_block *slot, struct ls_heap_block *copy)
+/* Reads slot `i` as BPF leaves it between its stores: the address is stored
+ * last, so a copy taken between two equal reads of it is whole. Its address,
+ * or 0 when the slot holds no block. */
+static uint64_t read_block(struct ls_heap_bucket *b, int i, struct ls_heap_block *copy)
 {
-	uint64_t addr = __atomic_load_n(&slot->addr, __ATOMIC_ACQUIRE);
+	uint64_t addr = __atomic_load_n(&b->addr[i], __ATOMIC_ACQUIRE);
 
 	if (addr <= HEAP_SLOT_CLAIMED)
-		return false;
-	memcpy(copy, slot, sizeof(*copy));
+		return 0;
+	memcpy(copy, &b->blocks[i], sizeof(*copy));
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	copy->addr = addr;
-	return __atomic_load_n(&slot->addr, __ATOMIC_RELAXED) == addr;
+	return __atomic_load_n(&b->addr[i], __ATOMIC_RELAXED) == addr ? addr : 0;
 }
 
 static void scan_bucket(struct ls_heap_bucket *b, heap_block_fn fn, void *arg)
@@ -42,13 +42,11 @@ static void scan_bucket(struct ls_heap_bucket *b, heap_block_fn fn, void *arg)
 	int i;
 
 	for (i = 0; i < HEAP_BUCKET_SLOTS; i++) {
-		uint64_t addr;
+		uint64_t addr = read_block(b, i, &copy);
 
-		if (!read_block(&b->slots[i], &copy) || !fn(&copy, arg))
-			continue;
-		addr = copy.addr;
-		__atomic_compare_exchange_n(&b->slots[i].addr, &addr, HEAP_SLOT_FREE, false,
-					    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+		if (addr && fn(addr, &copy, arg))
+			__atomic_compare_exchange_n(&b->addr[i], &addr, HEAP_SLOT_FREE, false,
+						    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 	}
 }
 
@@ -112,9 +110,10 @@ static void reindex(struct adder *a)
 	}
 }
 
-static int add_block(const struct ls_heap_block *b, void *arg)
+static int add_block(uint64_t addr, const struct ls_heap_block *b, void *arg)
 {
 	struct adder *a = arg;
+	(void)addr;
 	struct ls_totals_key key = {
 	    .site = {.stack_id = b->stack_id, .tgid = b->tgid, .kind = LS_KIND_HEAP, .api = b->api},
 	    .gen = b->gen,
@@ -159,8 +158,9 @@ struct gone_list {
 	size_t n;
 };
 
-static int of_gone(const struct ls_heap_block *b, void *arg)
+static int of_gone(uint64_t addr, const struct ls_heap_block *b, void *arg)
 {
+	(void)addr;
 	const struct gone_list *g = arg;
 
 	return bsearch(&b->tgid, g->tgids, g->n, sizeof(*g->tgids), cmp_u32) != NULL;

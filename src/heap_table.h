@@ -24,9 +24,9 @@ struct heap_table {
  * table nearly is (1 M blocks: 131072 buckets, 76 MiB of kernel memory). */
 uint32_t heap_table__buckets(uint64_t max_objects);
 
-/* Called with a copy of each block in the table; returns nonzero to free its
- * slot (if it still holds that block). */
-typedef int (*heap_block_fn)(const struct ls_heap_block *block, void *arg);
+/* Called with each block's address and a copy of the rest; returns nonzero
+ * to free its slot (if it still holds that block). */
+typedef int (*heap_block_fn)(uint64_t addr, const struct ls_heap_block *block, void *arg);
 
 /* Calls `fn` for every block. 0, or -errno when the map cannot be mapped. */
 int heap_table__scan(const struct heap_table *t, heap_block_fn fn, void *arg);

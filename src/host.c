@@ -80,8 +80,9 @@ static void tgid_add(struct tgid_list *l, uint32_t tgid)
 	l->v[l->n++] = l->last = tgid;
 }
 
-static int tgid_of_block(const struct ls_heap_block *b, void *arg)
+static int tgid_of_block(uint64_t addr, const struct ls_heap_block *b, void *arg)
 {
+	(void)addr;
 	tgid_add(arg, b->tgid);
 	return 0;
 }

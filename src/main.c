@@ -156,6 +156,10 @@ static int open_and_load(const struct options *opt, struct leakscope_bpf **out)
 
 		bpf_map__set_max_entries(skel->maps.heap_blocks, buckets);
 		skel->rodata->heap_bucket_mask = buckets - 1;
+		if (opt->sample) { /* most frees are of blocks not recorded */
+			bpf_map__set_max_entries(skel->maps.heap_homes, (buckets + 1) / 2);
+			skel->rodata->heap_count_homes = true;
+		}
 	}
 	bpf_map__set_max_entries(skel->maps.stacks, opt->max_stacks);
 	bpf_map__set_max_entries(skel->maps.totals, opt->max_sites);

@@ -18,12 +18,13 @@
 
 #define BUCKETS 8192 /* two scan windows; buckets straddle pages */
 
-static void put(int fd, uint32_t bucket, int slot, const struct ls_heap_block *block)
+static void put(int fd, uint32_t bucket, int slot, uint64_t addr, const struct ls_heap_block *block)
 {
 	struct ls_heap_bucket b;
 
 	CHECK(bpf_map_lookup_elem(fd, &bucket, &b) == 0);
-	b.slots[slot] = *block;
+	b.addr[slot] = addr;
+	b.blocks[slot] = *block;
 	CHECK(bpf_map_update_elem(fd, &bucket, &b, BPF_ANY) == 0);
 }
 
@@ -53,14 +54,9 @@ static void test_totals_and_forget(void)
 	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "test_heap", sizeof(uint32_t),
 				sizeof(struct ls_heap_bucket), BUCKETS, &opts);
 	struct heap_table t = {.fd = fd, .buckets = BUCKETS};
-	struct ls_heap_block a = {.addr = 0x1000,
-				  .stack_id = 7,
-				  .size = 100,
-				  .tgid = 10,
-				  .gen = 5,
-				  .count = 1,
-				  .api = LS_API_MALLOC};
-	struct ls_heap_block b = a, c = a, d = a, claimed = a;
+	struct ls_heap_block a = {
+	    .stack_id = 7, .size = 100, .tgid = 10, .gen = 5, .count = 1, .api = LS_API_MALLOC};
+	struct ls_heap_block b = a, c = a, d = a;
 	const struct totals_entry *e;
 	struct totals_entry *v;
 	struct ls_heap_bucket back;
@@ -71,15 +67,14 @@ static void test_totals_and_forget(void)
 		fprintf(stderr, "\tbpf_map_create: %s\n", strerror(errno));
 		return;
 	}
-	b.addr = 0x2000, b.size = 50;				   /* same site and age as a */
-	c.addr = 0x3000, c.gen = 6, c.size = 4096, c.count = 8;	   /* a sample of 8 */
-	d.addr = 0x1000, d.tgid = 11, d.stack_id = 9, d.size = 24; /* another process */
-	claimed.addr = HEAP_SLOT_CLAIMED; /* being filled: not a block yet */
-	put(fd, 0, 0, &a);
-	put(fd, 4095, 14, &b); /* the last slot of the first window */
-	put(fd, 4096, 3, &c);  /* the first bucket of the second */
-	put(fd, 6000, 7, &d);
-	put(fd, last, 2, &claimed);
+	b.size = 50;				  /* same site and age as a */
+	c.gen = 6, c.size = 4096, c.count = 8;	  /* a sample of 8 */
+	d.tgid = 11, d.stack_id = 9, d.size = 24; /* another process, a's address */
+	put(fd, 0, 0, 0x1000, &a);
+	put(fd, 4095, 14, 0x2000, &b); /* the last slot of the first window */
+	put(fd, 4096, 3, 0x3000, &c);  /* the first bucket of the second */
+	put(fd, 6000, 7, 0x1000, &d);
+	put(fd, last, 2, HEAP_SLOT_CLAIMED, &a); /* being filled: not a block yet */
 
 	CHECK(heap_table__totals(&t, &v, &n) == 0);
 	CHECK_U64(n, 3);
@@ -106,9 +101,9 @@ static void test_totals_and_forget(void)
 	CHECK(!find(v, n, 11, 9, 5));
 	free(v);
 	CHECK(bpf_map_lookup_elem(fd, &(uint32_t){6000}, &back) == 0);
-	CHECK_U64(back.slots[7].addr, HEAP_SLOT_FREE);
+	CHECK_U64(back.addr[7], HEAP_SLOT_FREE);
 	CHECK(bpf_map_lookup_elem(fd, &last, &back) == 0);
-	CHECK_U64(back.slots[2].addr, HEAP_SLOT_CLAIMED); /* left to its writer */
+	CHECK_U64(back.addr[2], HEAP_SLOT_CLAIMED); /* left to its writer */
 	close(fd);
 }
 
