@@ -20,8 +20,9 @@ const volatile __u64 sample_bytes = 0;
 static __always_inline void alloc_enter(struct pt_regs *ctx, __u64 size, __u64 old_ptr,
 					__u64 out_ptr)
 {
-	__u64 sp = entry_sp(ctx);
-	struct call_state *cs = enter(ctx, sp, false);
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+	__u64 sp = entry_sp(ctx, cookie);
+	struct call_state *cs = enter(ctx, cookie, false);
 
 	if (!cs)
 		return;
@@ -34,7 +35,7 @@ static __always_inline void alloc_enter(struct pt_regs *ctx, __u64 size, __u64 o
 		return;
 	}
 	cs->alloc_sp = sp;
-	cs->alloc_api = bpf_get_attach_cookie(ctx) & COOKIE_API_MASK;
+	cs->alloc_api = cookie & COOKIE_API_MASK;
 	cs->size = size;
 	cs->old_ptr = old_ptr;
 	cs->out_ptr = out_ptr;
@@ -193,7 +194,7 @@ int BPF_KPROBE(heap_posix_memalign, __u64 memptr, __u64 alignment, __u64 size)
 SEC("uprobe")
 int BPF_KPROBE(heap_wrapper)
 {
-	enter(ctx, entry_sp(ctx), true);
+	enter(ctx, bpf_get_attach_cookie(ctx), true);
 	return 0;
 }
 
@@ -201,7 +202,7 @@ int BPF_KPROBE(heap_wrapper)
 SEC("uprobe")
 int BPF_KPROBE(heap_free, __u64 ptr)
 {
-	__u64 sp = entry_sp(ctx);
+	__u64 sp = entry_sp(ctx, bpf_get_attach_cookie(ctx));
 	struct call_state *cs;
 
 	if (!ptr || (host_mode && !in_host_scope(current_tgid())))

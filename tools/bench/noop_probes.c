@@ -2,7 +2,8 @@
 /*
  * The benchmark's floor: plans the uprobes of a process exactly as leakscope
  * does (same allocator detection, same placement, same uretprobes), attaches
- * programs that do nothing there, and waits for SIGINT or SIGTERM.
+ * programs that do nothing there and at the tracepoints leakscope uses by
+ * default, and waits for SIGINT or SIGTERM.
  *
  *   noop_probes [--probe-at-entry] PID
  */
@@ -87,7 +88,8 @@ int main(int argc, char **argv)
 		}
 	}
 	links = calloc(2 * plan.count + 1, sizeof(*links));
-	if (!skel || !links || attach(skel, &plan, t.pid, links, &n)) {
+	if (!skel || !links || attach(skel, &plan, t.pid, links, &n) ||
+	    noop_bpf__attach(skel)) { /* the tracepoints */
 		fprintf(stderr, "noop_probes: cannot attach\n");
 		goto out;
 	}
