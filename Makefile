@@ -125,7 +125,8 @@ sanitize: deps
 # The unit tests under Valgrind's memcheck.
 valgrind: unit
 	@for t in $(UNIT_BINS); do \
-		valgrind -q --leak-check=full --error-exitcode=1 $$t $(BUILD)/unit/fixtures >/dev/null \
+		valgrind -q --leak-check=full --error-exitcode=1 --suppressions=tests/valgrind.supp \
+			$$t $(BUILD)/unit/fixtures >/dev/null \
 			|| { echo "valgrind: $$t"; exit 1; }; \
 	done; echo "valgrind: $(words $(UNIT_BINS)) unit tests clean"
 

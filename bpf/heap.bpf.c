@@ -102,7 +102,8 @@ static __always_inline bool sampled(__u64 size, struct ls_heap_block *block)
 
 static __always_inline void record(__u64 addr, __u64 size, struct call_state *cs)
 {
-	struct ls_heap_block block = {.tgid = current_tgid(), .api = cs->boundary_api};
+	struct ls_heap_block block = {
+	    .tgid = current_tgid(), .api = cs->boundary_api, .image = current_image()};
 
 	if (size < min_size || size > max_size)
 		return;
@@ -252,32 +253,16 @@ int BPF_KRETPROBE(heap_return, __u64 ret)
 	return 0;
 }
 
-struct tgid_walk {
-	__u32 tgid;
-};
-
-static long release_of_tgid(void *map, __u32 *key, struct ls_heap_bucket *b, struct tgid_walk *w)
-{
-	int i;
-
-	for (i = 0; i < HEAP_BUCKET_SLOTS; i++) {
-		__u64 addr = b->addr[i];
-
-		if (addr > HEAP_SLOT_CLAIMED && b->blocks[i].tgid == w->tgid &&
-		    slot_free(b, i, addr))
-			count(LS_KIND_HEAP, CNT_RELEASED);
-	}
-	return 0;
-}
-
 /* exec throws the old image's heap away: none of its blocks is outstanding
- * any more, and their addresses may be handed out again. */
+ * any more, and their addresses may be handed out again (a block allocated
+ * again replaces the old one, see record()). */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(heap_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	struct tgid_walk w = {.tgid = current_tgid()};
+	__u32 tgid = current_tgid();
+	__u16 image = current_image();
 
-	if (is_target(w.tgid))
-		bpf_for_each_map_elem(&heap_blocks, release_of_tgid, &w, 0);
+	if (is_target(tgid))
+		bpf_map_update_elem(&heap_images, &tgid, &image, BPF_ANY);
 	return 0;
 }

@@ -15,6 +15,24 @@
 /* Buckets - 1, a power of two minus one; set by userspace before load. */
 const volatile __u32 heap_bucket_mask = 0;
 
+/* tgid -> the image (ls_heap_block.image) of a traced process that exec'd:
+ * its blocks of other images are gone, and userspace drops them from the
+ * table when it next reads it (a walk of the table at each exec would cost
+ * ~10 ms). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u16);
+} heap_images SEC(".maps");
+
+/* The image the current task runs: bumped by every exec, and shared by the
+ * threads it then starts. */
+static __always_inline __u16 current_image(void)
+{
+	return bpf_get_current_task_btf()->self_exec_id;
+}
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE); /* scanned by userspace a window at a time */

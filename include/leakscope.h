@@ -176,7 +176,7 @@ struct ls_heap_block {
 	__u32 gen;   /* allocation time >> GEN_SHIFT */
 	__u32 count; /* blocks it stands for: 1, more with --sample */
 	__u16 api;   /* enum ls_api */
-	__u16 pad;
+	__u16 image; /* the exec it belongs to: low bits of the task's self_exec_id */
 };
 
 /* The addresses apart from the rest: a lookup reads two cache lines of

@@ -6,6 +6,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+
 #include "heap_table.h"
 #include "util.h"
 
@@ -36,7 +38,51 @@ static uint64_t read_block(struct ls_heap_bucket *b, int i, struct ls_heap_block
 	return __atomic_load_n(&b->addr[i], __ATOMIC_RELAXED) == addr ? addr : 0;
 }
 
-static void scan_bucket(struct ls_heap_bucket *b, heap_block_fn fn, void *arg)
+/* The image each process that exec'd while traced runs now, by tgid. */
+struct images {
+	struct image_of {
+		uint32_t tgid;
+		uint16_t image;
+	} * v;
+	size_t n;
+};
+
+static void load_images(int fd, struct images *im)
+{
+	uint32_t key, next;
+	size_t cap = 0;
+	bool first = true;
+
+	im->v = NULL;
+	im->n = 0;
+	while (fd >= 0 && bpf_map_get_next_key(fd, first ? NULL : &key, &next) == 0) {
+		first = false;
+		key = next;
+		if (im->n == cap) {
+			cap = cap ? 2 * cap : 64;
+			im->v = xrealloc(im->v, cap, sizeof(*im->v));
+		}
+		im->v[im->n].tgid = next;
+		if (bpf_map_lookup_elem(fd, &next, &im->v[im->n].image) == 0)
+			im->n++;
+	}
+	/* the first member is the tgid: ordered as cmp_u32 orders them */
+	qsort(im->v, im->n, sizeof(*im->v), cmp_u32);
+}
+
+/* A block of an image its process has left by exec. */
+static bool is_stale(const struct images *im, const struct ls_heap_block *b)
+{
+	const struct image_of *now;
+
+	if (!im->n)
+		return false;
+	now = bsearch(&b->tgid, im->v, im->n, sizeof(*im->v), cmp_u32);
+	return now && now->image != b->image;
+}
+
+static void scan_bucket(struct ls_heap_bucket *b, const struct images *im, heap_block_fn fn,
+			void *arg)
 {
 	struct ls_heap_block copy;
 	int i;
@@ -44,7 +90,7 @@ static void scan_bucket(struct ls_heap_bucket *b, heap_block_fn fn, void *arg)
 	for (i = 0; i < HEAP_BUCKET_SLOTS; i++) {
 		uint64_t addr = read_block(b, i, &copy);
 
-		if (addr && fn(addr, &copy, arg))
+		if (addr && (is_stale(im, &copy) || fn(addr, &copy, arg)))
 			__atomic_compare_exchange_n(&b->addr[i], &addr, HEAP_SLOT_FREE, false,
 						    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 	}
@@ -54,7 +100,9 @@ int heap_table__scan(const struct heap_table *t, heap_block_fn fn, void *arg)
 {
 	size_t page = sysconf(_SC_PAGESIZE), size = sizeof(struct ls_heap_bucket);
 	size_t end = (size_t)t->buckets * size, first;
+	struct images im;
 
+	load_images(t->images_fd, &im);
 	for (first = 0; first < t->buckets; first += WINDOW_BUCKETS) {
 		size_t last =
 		    first + WINDOW_BUCKETS < t->buckets ? first + WINDOW_BUCKETS : t->buckets;
@@ -67,12 +115,15 @@ int heap_table__scan(const struct heap_table *t, heap_block_fn fn, void *arg)
 		if (hi > (end + page - 1) / page * page)
 			hi = (end + page - 1) / page * page;
 		w = mmap(NULL, hi - lo, PROT_READ | PROT_WRITE, MAP_SHARED, t->fd, lo);
-		if (w == MAP_FAILED)
+		if (w == MAP_FAILED) {
+			free(im.v);
 			return -errno;
+		}
 		for (k = first; k < last; k++)
-			scan_bucket((struct ls_heap_bucket *)(w + k * size - lo), fn, arg);
+			scan_bucket((struct ls_heap_bucket *)(w + k * size - lo), &im, fn, arg);
 		munmap(w, hi - lo);
 	}
+	free(im.v);
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 struct heap_table {
 	int fd;		  /* the BPF array map */
 	uint32_t buckets; /* a power of two */
+	int images_fd;	  /* tgid -> image after an exec (heap_images), -1: none */
 };
 
 /* Buckets for `max_objects` blocks: a power of two, about twice as many
@@ -28,7 +29,9 @@ uint32_t heap_table__buckets(uint64_t max_objects);
  * to free its slot (if it still holds that block). */
 typedef int (*heap_block_fn)(uint64_t addr, const struct ls_heap_block *block, void *arg);
 
-/* Calls `fn` for every block. 0, or -errno when the map cannot be mapped. */
+/* Calls `fn` for every block; frees, without calling it, the blocks of
+ * images their process has left by exec. 0, or -errno when the map cannot
+ * be mapped. */
 int heap_table__scan(const struct heap_table *t, heap_block_fn fn, void *arg);
 
 /* The blocks added up per site and generation, as the totals map holds the

@@ -174,7 +174,8 @@ static void refresh_processes(struct session *s)
 struct heap_table session__heap_table(const struct session *s)
 {
 	return (struct heap_table){.fd = bpf_map__fd(s->skel->maps.heap_blocks),
-				   .buckets = bpf_map__max_entries(s->skel->maps.heap_blocks)};
+				   .buckets = bpf_map__max_entries(s->skel->maps.heap_blocks),
+				   .images_fd = bpf_map__fd(s->skel->maps.heap_images)};
 }
 
 static int emit_report(struct session *s, bool final)

@@ -55,7 +55,7 @@ static void test_totals_and_forget(void)
 	 * unused attribute bytes Valgrind reports */
 	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, sizeof(uint32_t),
 				sizeof(struct ls_heap_bucket), BUCKETS, &opts);
-	struct heap_table t = {.fd = fd, .buckets = BUCKETS};
+	struct heap_table t = {.fd = fd, .buckets = BUCKETS, .images_fd = -1};
 	struct ls_heap_block a = {
 	    .stack_id = 7, .size = 100, .tgid = 10, .gen = 5, .count = 1, .api = LS_API_MALLOC};
 	struct ls_heap_block b = a, c = a, d = a;
@@ -106,6 +106,29 @@ static void test_totals_and_forget(void)
 	CHECK_U64(back.addr[7], HEAP_SLOT_FREE);
 	CHECK(bpf_map_lookup_elem(fd, &last, &back) == 0);
 	CHECK_U64(back.addr[2], HEAP_SLOT_CLAIMED); /* left to its writer */
+
+	/* Process 10 exec'd into image 3: its blocks of image 0 (a, b) are
+	 * gone, c (allocated under image 3) stays. */
+	{
+		int images = bpf_map_create(BPF_MAP_TYPE_HASH, NULL, sizeof(uint32_t),
+					    sizeof(uint16_t), 16, NULL);
+		uint32_t tgid = 10;
+		uint16_t image = 3;
+
+		c.image = 3;
+		put(fd, 4096, 3, 0x3000, &c);
+		t.images_fd = images;
+		CHECK(images >= 0 && bpf_map_update_elem(images, &tgid, &image, BPF_ANY) == 0);
+		CHECK(heap_table__totals(&t, &v, &n) == 0);
+		CHECK_U64(n, 1);
+		e = find(v, n, 10, 7, 6);
+		if (CHECK(e))
+			CHECK_U64(e->val.bytes, 4096);
+		free(v);
+		CHECK(bpf_map_lookup_elem(fd, &(uint32_t){0}, &back) == 0);
+		CHECK_U64(back.addr[0], HEAP_SLOT_FREE); /* dropped from the table */
+		close(images);
+	}
 	close(fd);
 }
 
