@@ -67,7 +67,8 @@ static void load_images(int fd, struct images *im)
 			im->n++;
 	}
 	/* the first member is the tgid: ordered as cmp_u32 orders them */
-	qsort(im->v, im->n, sizeof(*im->v), cmp_u32);
+	if (im->n)
+		qsort(im->v, im->n, sizeof(*im->v), cmp_u32);
 }
 
 /* A block of an image its process has left by exec. */
