@@ -43,9 +43,10 @@ struct {
 	__type(value, struct call_state);
 } call_states SEC(".maps") __weak;
 
-static __always_inline struct call_state *call_state(int create)
+/* The state of `task`, the current one (bpf_get_current_task_btf(), which
+ * each program calls once: a helper call costs ~10 ns). */
+static __always_inline struct call_state *call_state(struct task_struct *task, int create)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct call_state *cs;
 
 	cs = bpf_task_storage_get(&call_states, task, 0,
@@ -107,12 +108,13 @@ static __always_inline void forget_abandoned_calls(struct call_state *cs, __u64 
  */
 static __always_inline struct call_state *enter(struct pt_regs *ctx, __u64 cookie, bool wrapper)
 {
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 sp = entry_sp(ctx, cookie);
 	struct call_state *cs;
 
-	if (host_mode && !in_host_scope(current_tgid()))
+	if (host_mode && !in_host_scope(task->tgid))
 		return NULL;
-	cs = call_state(1);
+	cs = call_state(task, 1);
 	if (!cs)
 		return NULL;
 	forget_abandoned_calls(cs, sp);
@@ -135,7 +137,7 @@ static __always_inline struct call_state *enter(struct pt_regs *ctx, __u64 cooki
  * --sample most allocations never do. While the call runs, the frames above
  * its entry are as they were when it began.
  */
-static __always_inline __u64 boundary_stack_id(struct call_state *cs)
+static __always_inline __u64 boundary_stack_id(struct call_state *cs, __u32 tgid)
 {
 	struct ls_stack *st;
 
@@ -149,7 +151,7 @@ static __always_inline __u64 boundary_stack_id(struct call_state *cs)
 	if (!st)
 		return 0;
 	cs->stack_id =
-	    store_stack(LS_KIND_HEAP, st, cs->boundary_ip, cs->boundary_sp, cs->boundary_fp);
+	    store_stack(LS_KIND_HEAP, tgid, st, cs->boundary_ip, cs->boundary_sp, cs->boundary_fp);
 	return cs->stack_id;
 }
 
@@ -160,13 +162,14 @@ static __always_inline __u64 boundary_stack_id(struct call_state *cs)
  */
 static __always_inline __u64 boundary_stack(__u64 user_sp, __u32 *api)
 {
-	struct call_state *cs = call_state(0);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct call_state *cs = call_state(task, 0);
 
 	/* equal: a leaf wrapper (mov $nr, %eax; syscall) moves no sp */
 	if (!cs || !cs->boundary_sp || user_sp > cs->boundary_sp)
 		return 0;
 	*api = cs->boundary_api;
-	return boundary_stack_id(cs);
+	return boundary_stack_id(cs, task->tgid);
 }
 
 #endif /* CALL_STATE_BPF_H */

@@ -93,6 +93,11 @@ static __always_inline void count(enum ls_kind kind, enum ls_counter c)
 		*v += 1; /* per-CPU: no atomic needed */
 }
 
+static __always_inline __u32 current_tgid(void)
+{
+	return bpf_get_current_pid_tgid() >> 32;
+}
+
 static __always_inline __u64 hash_mix(__u64 h, __u64 v)
 {
 	h ^= v;
@@ -146,28 +151,29 @@ static __always_inline int append_parent(struct ls_stack *st, int n, __u64 *h, _
  * none), stores it and returns its id, 0 when lost. A walk from the same
  * place over the same words is recalled instead (stack_memo.bpf.h).
  */
-static __always_inline __u64 store_stack_parent(enum ls_kind kind, struct ls_stack *st,
+static __always_inline __u64 store_stack_parent(enum ls_kind kind, __u32 tgid, struct ls_stack *st,
 						__u64 first_ip, __u64 low_sp, __u64 fp,
 						__u64 parent)
 {
 	struct memo_key key = {
-	    .pid_tgid = bpf_get_current_pid_tgid(),
+	    .tgid = tgid,
 	    .pc = first_ip,
 	    .sp = low_sp,
 	    .parent = parent,
 	    .generation = unwind_generation(),
 	};
 	__u64 h = hash_mix(0xcbf29ce484222325ULL, first_ip);
-	struct stack_memo *m = memo_recall(&key, fp);
-	__u32 status, bp_used;
+	struct memo_hit hit;
+	struct stack_memo *m;
+	__u32 status, bp_used, slot = 0;
 	int walked, n;
 
-	if (m) {
-		count_walk(kind, m->walk_status, m->walk_frames, m->frames);
+	if (memo_recall(&key, fp, &hit, &slot)) {
+		count_walk(kind, hit.walk_status, hit.walk_frames, hit.frames);
 		count(kind, CNT_STACKS_RECALLED);
-		return m->stack_id;
+		return hit.stack_id;
 	}
-	m = memo_begin(&key);
+	m = memo_begin(&key, slot);
 	st->ips[0] = first_ip;
 	/* the frame of first_ip has sp low_sp + 8 (its return address's slot
 	 * is at low_sp at a function entry) */
@@ -196,10 +202,10 @@ static __always_inline __u64 store_stack_parent(enum ls_kind kind, struct ls_sta
 	return h;
 }
 
-static __always_inline __u64 store_stack(enum ls_kind kind, struct ls_stack *st, __u64 first_ip,
-					 __u64 low_sp, __u64 fp)
+static __always_inline __u64 store_stack(enum ls_kind kind, __u32 tgid, struct ls_stack *st,
+					 __u64 first_ip, __u64 low_sp, __u64 fp)
 {
-	return store_stack_parent(kind, st, first_ip, low_sp, fp, 0);
+	return store_stack_parent(kind, tgid, st, first_ip, low_sp, fp, 0);
 }
 
 static __always_inline struct ls_stack *stack_scratch_buf(void)
@@ -227,7 +233,7 @@ static __always_inline __u64 capture_user_stack(enum ls_kind kind, __u64 entry_s
 		count(kind, CNT_STACKS_EMPTY);
 		return 0;
 	}
-	return store_stack(kind, st, ret, entry_sp, fp);
+	return store_stack(kind, current_tgid(), st, ret, entry_sp, fp);
 }
 
 /* The user stack at a syscall or scheduler event: the interrupted
@@ -245,7 +251,7 @@ static __always_inline __u64 capture_regs_stack(enum ls_kind kind, struct pt_reg
 	}
 	/* in a goroutine: continued by the stack that created it */
 	/* the interrupted frame's sp is regs->sp: one slot above low_sp */
-	return store_stack_parent(kind, st, regs->ip, regs->sp - 8, regs->bp,
+	return store_stack_parent(kind, current_tgid(), st, regs->ip, regs->sp - 8, regs->bp,
 				  goroutine_creator(regs->r14));
 }
 
@@ -279,11 +285,6 @@ static __always_inline void totals_sub(const struct ls_totals_key *key, __u64 by
 		return;
 	__sync_fetch_and_sub(&t->bytes, bytes);
 	__sync_fetch_and_sub(&t->count, n);
-}
-
-static __always_inline __u32 current_tgid(void)
-{
-	return bpf_get_current_pid_tgid() >> 32;
 }
 
 /*

@@ -264,14 +264,15 @@ static long release_in_range(void *map, struct ls_object_key *key, struct ls_obj
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fd_sys_exit, struct pt_regs *regs, long ret)
 {
-	__u32 tgid = current_tgid();
 	long nr = regs->orig_ax;
-	__u32 api;
+	__u32 tgid, api;
 
 	/* This runs at the end of every system call on the machine, uretprobe
-	 * returns included: a few compares before any map lookup. */
-	if (ret < 0 || (acquiring_api(nr, regs->si) == LS_API_MAX && !releasing_or_special(nr)) ||
-	    !is_target(tgid))
+	 * returns included: a few compares before any helper call. */
+	if (ret < 0 || (acquiring_api(nr, regs->si) == LS_API_MAX && !releasing_or_special(nr)))
+		return 0;
+	tgid = current_tgid();
+	if (!is_target(tgid))
 		return 0;
 	switch (nr) {
 	case NR_close:

@@ -77,8 +77,8 @@ int BPF_KPROBE(go_newproc1)
 	    bpf_probe_read_user(&rec, sizeof(rec), (void *)bp) || !rec.ret) {
 		count(LS_KIND_GOROUTINE, CNT_STACKS_EMPTY);
 	} else {
-		id = store_stack_parent(LS_KIND_GOROUTINE, st, rec.ret, sp, rec.next_fp,
-					goroutine_creator(callergp));
+		id = store_stack_parent(LS_KIND_GOROUTINE, pid_tgid >> 32, st, rec.ret, sp,
+					rec.next_fp, goroutine_creator(callergp));
 	}
 	bpf_map_update_elem(&go_pending, &pid_tgid, &id, BPF_ANY);
 	return 0;
@@ -123,8 +123,8 @@ int BPF_KPROBE(go_malloc)
 	if (bpf_probe_read_user(&ret, sizeof(ret), (void *)sp) || !ret)
 		count(LS_KIND_GO_HEAP, CNT_STACKS_EMPTY);
 	else
-		site.stack_id = store_stack_parent(LS_KIND_GO_HEAP, st, ret, sp, PT_REGS_FP(ctx),
-						   goroutine_creator(ctx->r14));
+		site.stack_id = store_stack_parent(LS_KIND_GO_HEAP, site.tgid, st, ret, sp,
+						   PT_REGS_FP(ctx), goroutine_creator(ctx->r14));
 	object_acquire(&go_heap_objects, p, size, &site);
 	return 0;
 }

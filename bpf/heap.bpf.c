@@ -41,10 +41,9 @@ static __always_inline void alloc_enter(struct pt_regs *ctx, __u64 size, __u64 o
 	cs->out_ptr = out_ptr;
 }
 
-static __always_inline void release(__u64 addr)
+static __always_inline void release(__u64 addr, __u32 tgid)
 {
-	count(LS_KIND_HEAP,
-	      heap_block_remove(addr, current_tgid()) ? CNT_RELEASED : CNT_UNKNOWN_RELEASES);
+	count(LS_KIND_HEAP, heap_block_remove(addr, tgid) ? CNT_RELEASED : CNT_UNKNOWN_RELEASES);
 }
 
 /* The kernel's tick rate, from its config (libbpf reads it); 0 if unknown. */
@@ -100,10 +99,11 @@ static __always_inline bool sampled(__u64 size, struct ls_heap_block *block)
 	return true;
 }
 
-static __always_inline void record(__u64 addr, __u64 size, struct call_state *cs)
+static __always_inline void record(__u64 addr, __u64 size, struct call_state *cs,
+				   struct task_struct *task)
 {
 	struct ls_heap_block block = {
-	    .tgid = current_tgid(), .api = cs->boundary_api, .image = current_image()};
+	    .tgid = task->tgid, .api = cs->boundary_api, .image = task_image(task)};
 
 	if (size < min_size || size > max_size)
 		return;
@@ -112,7 +112,7 @@ static __always_inline void record(__u64 addr, __u64 size, struct call_state *cs
 		return;
 	}
 	/* walked only now: an allocation passed over costs no stack */
-	block.stack_id = boundary_stack_id(cs);
+	block.stack_id = boundary_stack_id(cs, block.tgid);
 	block.gen = current_gen();
 	/* Handed out again while we think it is live: its free was missed
 	 * (an unprobed path). The old block goes first. */
@@ -125,7 +125,7 @@ static __always_inline void record(__u64 addr, __u64 size, struct call_state *cs
 	count(LS_KIND_HEAP, CNT_ACQUIRED);
 }
 
-static __always_inline void finish_alloc(struct call_state *cs, __u64 ret)
+static __always_inline void finish_alloc(struct call_state *cs, __u64 ret, struct task_struct *task)
 {
 	__u64 addr = ret;
 
@@ -139,11 +139,11 @@ static __always_inline void finish_alloc(struct call_state *cs, __u64 ret)
 		/* realloc(p, 0) may free p and return NULL; a failed
 		 * realloc(p, n) leaves p alone. */
 		if (cs->old_ptr && (addr || cs->size == 0))
-			release(cs->old_ptr);
+			release(cs->old_ptr, task->tgid);
 		break;
 	}
 	if (addr)
-		record(addr, cs->size, cs);
+		record(addr, cs->size, cs, task);
 }
 
 /* malloc, valloc, pvalloc, operator new and new[] (all overloads) */
@@ -204,11 +204,13 @@ SEC("uprobe")
 int BPF_KPROBE(heap_free, __u64 ptr)
 {
 	__u64 sp = entry_sp(ctx, bpf_get_attach_cookie(ctx));
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 tgid = task->tgid;
 	struct call_state *cs;
 
-	if (!ptr || (host_mode && !in_host_scope(current_tgid())))
+	if (!ptr || (host_mode && !in_host_scope(tgid)))
 		return 0;
-	cs = call_state(1);
+	cs = call_state(task, 1);
 	if (cs) {
 		forget_abandoned_calls(cs, sp);
 		if (cs->alloc_sp) {
@@ -223,7 +225,7 @@ int BPF_KPROBE(heap_free, __u64 ptr)
 		cs->released_ptr = ptr;
 		cs->released_sp = sp;
 	}
-	release(ptr);
+	release(ptr, tgid);
 	return 0;
 }
 
@@ -231,7 +233,8 @@ int BPF_KPROBE(heap_free, __u64 ptr)
 SEC("uretprobe")
 int BPF_KRETPROBE(heap_return, __u64 ret)
 {
-	struct call_state *cs = call_state(0);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct call_state *cs = call_state(task, 0);
 	__u64 sp = PT_REGS_SP(ctx) - 8; /* the returning call's entry sp */
 
 	if (!cs || !cs->boundary_sp)
@@ -245,7 +248,7 @@ int BPF_KRETPROBE(heap_return, __u64 ret)
 	if (cs->boundary_sp == sp && !cs->boundary_ip)
 		cs->boundary_ip = PT_REGS_IP(ctx);
 	if (cs->alloc_sp == sp) {
-		finish_alloc(cs, ret);
+		finish_alloc(cs, ret, task);
 		cs->alloc_sp = 0;
 	}
 	if (cs->boundary_sp == sp)
@@ -259,8 +262,8 @@ int BPF_KRETPROBE(heap_return, __u64 ret)
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(heap_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	__u32 tgid = current_tgid();
-	__u16 image = current_image();
+	__u32 tgid = p->tgid;
+	__u16 image = task_image(p);
 
 	if (is_target(tgid))
 		bpf_map_update_elem(&heap_images, &tgid, &image, BPF_ANY);

@@ -26,11 +26,11 @@ struct {
 	__type(value, __u16);
 } heap_images SEC(".maps");
 
-/* The image the current task runs: bumped by every exec, and shared by the
- * threads it then starts. */
-static __always_inline __u16 current_image(void)
+/* The image `task` runs: bumped by every exec, and shared by the threads it
+ * then starts. */
+static __always_inline __u16 task_image(struct task_struct *task)
 {
-	return bpf_get_current_task_btf()->self_exec_id;
+	return task->self_exec_id;
 }
 
 struct {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Walked stacks, remembered per thread and starting point, so that a call
+ * Walked stacks, remembered per process and starting point, so that a call
  * site hit again in a loop costs a few reads instead of a walk.
  *
  * A walk is a function of where it starts (pc, sp, rbp), the unwind tables
@@ -21,16 +21,21 @@
  * or a few reads, not one per word. */
 #define MEMO_WINDOWS	  8
 #define MEMO_WINDOW_BYTES 2048
-/* Memos kept per start: an allocation wrapper (redis' zmalloc) calls malloc
- * from one place and one depth for many callers further up. */
-#define MEMO_WAYS 4
+/*
+ * The memos are an array of sets of MEMO_WAYS slots, a start hashing to one
+ * set: an allocation wrapper (redis' zmalloc) calls malloc from one place and
+ * one depth for many callers further up, each a memo of its own. An array
+ * lookup is inlined where a hash map's costs ~30 ns, and the slots a process
+ * no longer uses are simply written over.
+ */
+#define MEMO_WAYS  4
+#define MEMO_SLOTS 2048
 
 struct memo_key {
-	__u64 pid_tgid; /* per thread: no other writer of its memos */
 	__u64 pc, sp;
 	__u64 parent; /* the stored stack appended after the walk */
+	__u32 tgid;   /* the same addresses mean other code in another process */
 	__u32 generation;
-	__u32 way; /* one of MEMO_WAYS memos from the same start */
 };
 
 struct memo_window {
@@ -44,24 +49,31 @@ struct memo_read {
 	__u32 win, word;
 };
 
+/*
+ * A slot is written by whichever thread walked last from a start of its set,
+ * while others may be reading it: `seq` is odd while a writer copies a memo
+ * in (a sequence lock), and a reader keeps what it read only if it saw the
+ * same even `seq` before and after (x86 keeps loads in order, and stores).
+ */
 struct stack_memo {
-	struct memo_key key; /* checked again after the reads: an LRU entry
-			      * can be recycled while we read it */
+	__u64 seq; /* 64 bits: BPF's 32-bit atomics need -mcpu=v3 */
+	struct memo_key key;
 	__u64 stack_id;
 	__u64 bp;			/* the rbp the walk started with ... */
 	__u32 bp_used, pad2;		/* ... if the walk used it (struct walk) */
 	__u32 walk_status, walk_frames; /* for the counters a walk bumps */
 	__u32 frames;			/* with the parent's */
 	__u32 nreads;			/* > MEMO_READS: not to be kept */
-	__u32 nwindows, pad;
+	__u32 nwindows;
+	__u32 slot; /* in progress: where it will be kept */
 	struct memo_window windows[MEMO_WINDOWS];
 	struct memo_read reads[MEMO_READS];
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 2048);
-	__type(key, struct memo_key);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MEMO_SLOTS);
+	__type(key, __u32);
 	__type(value, struct stack_memo);
 } stack_memos SEC(".maps") __weak;
 
@@ -126,16 +138,22 @@ static __always_inline void memo_note(__u64 addr, __u64 val)
 	m->nreads++;
 }
 
+static __always_inline bool memo_key_equal(const struct memo_key *a, const struct memo_key *b)
+{
+	return a->pc == b->pc && a->sp == b->sp && a->parent == b->parent && a->tgid == b->tgid &&
+	       a->generation == b->generation;
+}
+
 /*
  * 1 when every word memo `m` read still holds its value. A global function:
  * the verifier goes through its loops once, not in every program.
  */
-__noinline __weak int memo_still_true(struct stack_memo *m, struct memo_key *key, __u64 bp)
+__noinline __weak int memo_still_true(struct stack_memo *m, __u64 bp)
 {
 	__u32 zero = 0, i;
 	struct memo_stack_copy *now = bpf_map_lookup_elem(&memo_copies, &zero);
 
-	if (!m || !key || !now)
+	if (!m || !now || (m->bp_used && m->bp != bp))
 		return 0;
 	for (i = 0; i < MEMO_WINDOWS && i < m->nwindows; i++) {
 		__u32 len = m->windows[i].len;
@@ -151,39 +169,67 @@ __noinline __weak int memo_still_true(struct stack_memo *m, struct memo_key *key
 			      [r->word & (MEMO_WINDOW_BYTES / 8 - 1)] != r->val)
 			return 0;
 	}
-	return m->key.pid_tgid == key->pid_tgid && m->key.pc == key->pc && m->key.sp == key->sp &&
-	       m->key.parent == key->parent && m->key.generation == key->generation &&
-	       m->key.way == key->way && (!m->bp_used || m->bp == bp);
+	return 1;
 }
 
-/* The memo of a walk from `key` that would find the same stack now, or
- * NULL. */
-static __always_inline struct stack_memo *memo_recall(struct memo_key *key, __u64 bp)
+static __always_inline __u64 memo_seq(struct stack_memo *m)
 {
-	__u32 way, free_way = MEMO_WAYS;
+	__u64 seq = *(volatile __u64 *)&m->seq;
+
+	asm volatile("" ::: "memory"); /* read before what it guards */
+	return seq;
+}
+
+/* What a recalled memo says of its walk. */
+struct memo_hit {
+	__u64 stack_id;
+	__u32 walk_status, walk_frames, frames;
+};
+
+/*
+ * Looks for a memo of a walk from `key` that would find the same stack now:
+ * true and `hit` filled when there is one. Otherwise `*slot` is where the
+ * walk about to be made is to be kept: a free slot of the set, or any.
+ */
+static __always_inline bool memo_recall(struct memo_key *key, __u64 bp, struct memo_hit *hit,
+					__u32 *slot)
+{
+	__u64 h = hash_mix(hash_mix(hash_mix(key->pc, key->sp), key->parent),
+			   (__u64)key->tgid << 32 | key->generation);
+	__u32 set = (h & (MEMO_SLOTS / MEMO_WAYS - 1)) * MEMO_WAYS, way, free_way = MEMO_WAYS;
 
 	for (way = 0; way < MEMO_WAYS; way++) {
-		struct stack_memo *m;
+		__u32 i = set + way;
+		__u64 seq;
+		struct stack_memo *m = bpf_map_lookup_elem(&stack_memos, &i);
 
-		key->way = way;
-		m = bpf_map_lookup_elem(&stack_memos, key);
-		if (m && memo_still_true(m, key, bp))
-			return m;
-		if (!m && free_way == MEMO_WAYS)
-			free_way = way;
+		if (!m)
+			return false;
+		seq = memo_seq(m);
+		if (seq == 0 && free_way == MEMO_WAYS)
+			free_way = way; /* never written */
+		if ((seq & 1) || !memo_key_equal(&m->key, key) || !memo_still_true(m, bp))
+			continue;
+		hit->stack_id = m->stack_id;
+		hit->walk_status = m->walk_status;
+		hit->walk_frames = m->walk_frames;
+		hit->frames = m->frames;
+		asm volatile("" ::: "memory");
+		if (memo_seq(m) == seq) /* else rewritten while we read it */
+			return true;
 	}
-	/* where the walk will be kept: a free way, or any */
-	key->way = free_way < MEMO_WAYS ? free_way : bpf_get_prandom_u32() % MEMO_WAYS;
-	return NULL;
+	*slot = set + (free_way < MEMO_WAYS ? free_way : bpf_get_prandom_u32() % MEMO_WAYS);
+	return false;
 }
 
-/* A walk from `key` starts: nothing read yet. */
-static __always_inline struct stack_memo *memo_begin(struct memo_key *key)
+/* A walk from `key` starts: nothing read yet; kept in `slot` if it ends. */
+static __always_inline struct stack_memo *memo_begin(struct memo_key *key, __u32 slot)
 {
 	struct stack_memo *m = memo_in_progress();
 
 	if (m) {
 		m->key = *key;
+		m->slot = slot;
 		m->nreads = 0;
 		m->nwindows = 0;
 	}
@@ -191,13 +237,26 @@ static __always_inline struct stack_memo *memo_begin(struct memo_key *key)
 }
 
 /* The walk begun by memo_begin() found `stack_id`: keep it, unless it read
- * more words than a memo holds. */
+ * more words than a memo holds or another thread is writing the slot. */
 static __always_inline void memo_keep(struct stack_memo *m, __u64 stack_id)
 {
+	struct stack_memo *dst;
+	__u32 slot;
+	__u64 seq;
+
 	if (!m || m->nreads > MEMO_READS || !stack_id)
 		return;
+	slot = m->slot;
+	dst = bpf_map_lookup_elem(&stack_memos, &slot);
+	if (!dst)
+		return;
+	seq = memo_seq(dst);
+	if ((seq & 1) || __sync_val_compare_and_swap(&dst->seq, seq, seq + 1) != seq)
+		return;
+	m->seq = seq + 1; /* the copy keeps the slot marked busy */
 	m->stack_id = stack_id;
-	bpf_map_update_elem(&stack_memos, &m->key, m, BPF_ANY);
+	bpf_map_update_elem(&stack_memos, &slot, m, BPF_ANY);
+	__sync_fetch_and_add(&dst->seq, 1); /* locked: after the copy's stores */
 }
 
 #endif /* STACK_MEMO_BPF_H */
