@@ -203,13 +203,21 @@ int BPF_KPROBE(heap_wrapper)
 SEC("uprobe")
 int BPF_KPROBE(heap_free, __u64 ptr)
 {
-	__u64 sp = entry_sp(ctx, bpf_get_attach_cookie(ctx));
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 tgid = task->tgid;
 	struct call_state *cs;
+	__u64 sp;
 
 	if (!ptr || (host_mode && !in_host_scope(tgid)))
 		return 0;
+	/* --sample: most frees are of blocks never recorded, and nothing of
+	 * the thread's state matters to them (the free inside an operator
+	 * delete of a recorded block lands here too, counted with them) */
+	if (heap_block_surely_absent(ptr, tgid)) {
+		count(LS_KIND_HEAP, CNT_UNKNOWN_RELEASES);
+		return 0;
+	}
+	sp = entry_sp(ctx, bpf_get_attach_cookie(ctx));
 	cs = call_state(task, 1);
 	if (cs) {
 		forget_abandoned_calls(cs, sp);

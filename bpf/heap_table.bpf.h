@@ -121,18 +121,26 @@ static __always_inline bool slot_free(struct ls_heap_bucket *b, int i, __u64 add
 	return __sync_val_compare_and_swap(&b->addr[i], addr, HEAP_SLOT_FREE) == addr;
 }
 
+/* True when the home counts say block `addr` of `tgid` is not in the
+ * table: nothing recorded from its home bucket. */
+static __always_inline bool heap_block_surely_absent(__u64 addr, __u32 tgid)
+{
+	__u32 shift, *w;
+
+	if (!heap_count_homes)
+		return false;
+	w = home_count(ls_heap_hash(addr, tgid), &shift);
+	return w && !((*w >> shift) & 0xffff);
+}
+
 /* Block `addr` of `tgid` is freed: true when it was in the table. */
 static __always_inline bool heap_block_remove(__u64 addr, __u32 tgid)
 {
 	__u64 h = ls_heap_hash(addr, tgid);
 	int j;
 
-	if (heap_count_homes) {
-		__u32 shift, *w = home_count(h, &shift);
-
-		if (w && !((*w >> shift) & 0xffff))
-			return false; /* nothing recorded from this home */
-	}
+	if (heap_block_surely_absent(addr, tgid))
+		return false;
 	for (j = 0; j <= HEAP_SPILL_BUCKETS; j++) {
 		struct ls_heap_bucket *b = heap_bucket(h + j);
 		int i;

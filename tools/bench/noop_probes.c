@@ -28,8 +28,8 @@ static void on_signal(int sig)
 	stop = sig;
 }
 
-/* The same links leakscope makes (src/probes.c): one uprobe_multi link per
- * program and file, entries at the placed offsets, uretprobes at the entry. */
+/* The same probes leakscope makes (src/probes.c): entries at the placed
+ * offsets, uretprobes sharing their breakpoints. */
 static int attach(struct noop_bpf *skel, const struct probe_plan *plan, pid_t pid, int *fds,
 		  size_t *n)
 {
@@ -48,8 +48,8 @@ static int attach(struct noop_bpf *skel, const struct probe_plan *plan, pid_t pi
 		fds[(*n)++] = fd;
 		if (!probe_point__returns(p))
 			continue;
-		fd = uprobe_multi__attach(skel->progs.noop_return, p->binary, &p->offset, &cookie,
-					  1, true, pid);
+		fd = uprobe_multi__attach(skel->progs.noop_return, p->binary, &offset, &cookie, 1,
+					  true, pid);
 		if (fd < 0)
 			return -1;
 		fds[(*n)++] = fd;
