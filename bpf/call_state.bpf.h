@@ -22,14 +22,17 @@
 /* What a thread is in the middle of; sp values are stack pointers at the
  * entry of the calls (the address of their return address). */
 struct call_state {
-	__u64 boundary_sp;  /* outermost probed call in progress, 0 = none */
-	__u64 stack_id;	    /* its caller's stack, 0 = not walked yet */
-	__u64 boundary_ip;  /* the return address at its entry, and rbp there: */
-	__u64 boundary_fp;  /* the stack is walked from them when first needed */
-	__u64 alloc_sp;	    /* allocating call whose result is awaited, 0 = none */
-	__u64 size;	    /* its requested size */
-	__u64 old_ptr;	    /* realloc: the block being resized */
-	__u64 out_ptr;	    /* posix_memalign: where the result is stored */
+	__u64 boundary_sp; /* outermost probed call in progress, 0 = none */
+	__u64 stack_id;	   /* its caller's stack, 0 = not walked yet */
+	__u64 boundary_ip; /* the return address at its entry, and rbp there: */
+	__u64 boundary_fp; /* the stack is walked from them when first needed */
+	__u64 alloc_sp;	   /* allocating call whose result is awaited, 0 = none */
+	__u64 size;	   /* its requested size */
+	__u64 old_ptr;	   /* realloc: the block being resized */
+	__u64 out_ptr;	   /* posix_memalign: where the result is stored */
+	__u64 block_bytes; /* what its block will be recorded as (--sample): */
+	__u32 block_count; /* blocks it stands for, 0 = not to be recorded */
+	__u32 pad;
 	__u64 released_ptr; /* operator delete: the block it releases ... */
 	__u64 released_sp;  /* ... and its entry sp, to skip the free inside */
 	__u32 boundary_api;
@@ -98,38 +101,43 @@ static __always_inline void forget_abandoned_calls(struct call_state *cs, __u64 
 		cs->alloc_sp = 0;
 }
 
-/*
- * Entry of any probed API: returns the thread's state, with the boundary
- * noted if this is the outermost call (its stack: boundary_stack_id()).
- * `wrapper`: a call whose stack may be needed before it returns (fopen's by
- * the malloc and open inside it), so its return address is read now; an
- * allocator's own call needs it only when it returns, where the uretprobe
- * has it in a register (a read of user memory costs ~100 ns).
- */
-static __always_inline struct call_state *enter(struct pt_regs *ctx, __u64 cookie, bool wrapper)
+/* Entry of any probed API at entry sp `sp`: the thread's state, with the
+ * calls it has left without returning forgotten; NULL when it is not traced
+ * or has no state. */
+static __always_inline struct call_state *thread_enter(struct task_struct *task, __u64 sp)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	__u64 sp = entry_sp(ctx, cookie);
 	struct call_state *cs;
 
 	if (host_mode && !in_host_scope(task->tgid))
 		return NULL;
 	cs = call_state(task, 1);
-	if (!cs)
-		return NULL;
-	forget_abandoned_calls(cs, sp);
-	if (!cs->boundary_sp) {
-		cs->boundary_sp = sp;
-		cs->boundary_api = cookie & COOKIE_API_MASK;
-		/* Only the return address is read now: a uretprobe replaces
-		 * it once this program is done. */
-		cs->stack_id = 0;
-		cs->boundary_fp = PT_REGS_FP(ctx);
-		cs->boundary_ip = 0;
-		if (wrapper) /* left 0 when unreadable */
-			bpf_probe_read_user(&cs->boundary_ip, sizeof(cs->boundary_ip), (void *)sp);
-	}
+	if (cs)
+		forget_abandoned_calls(cs, sp);
 	return cs;
+}
+
+/*
+ * A call at entry sp `sp` whose return will be seen is the boundary when it
+ * is the outermost (its stack: boundary_stack_id()).
+ * `wrapper`: a call whose stack may be needed before it returns (fopen's by
+ * the malloc and open inside it), so its return address is read now; an
+ * allocator's own call needs it only when it returns, where the uretprobe
+ * has it in a register (a read of user memory costs ~100 ns).
+ */
+static __always_inline void boundary_begin(struct pt_regs *ctx, struct call_state *cs, __u64 sp,
+					   __u64 cookie, bool wrapper)
+{
+	if (cs->boundary_sp)
+		return;
+	cs->boundary_sp = sp;
+	cs->boundary_api = cookie & COOKIE_API_MASK;
+	/* Only the return address is read now: a uretprobe replaces it once
+	 * this program is done. */
+	cs->stack_id = 0;
+	cs->boundary_fp = PT_REGS_FP(ctx);
+	cs->boundary_ip = 0;
+	if (wrapper) /* left 0 when unreadable */
+		bpf_probe_read_user(&cs->boundary_ip, sizeof(cs->boundary_ip), (void *)sp);
 }
 
 /*

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Heap blocks: uprobes on the allocator's entry points, a uretprobe on those
- * that return an address. The outermost probed call of a thread captures the
- * stack (call_state.bpf.h), the outermost allocating call below it does the
+ * Heap blocks: uprobes on the allocator's entry points, and the returns of
+ * those that return an address (a uprobe session, or a uretprobe where the
+ * kernel has none). The outermost probed call of a thread captures the stack
+ * (call_state.bpf.h), the outermost allocating call below it does the
  * accounting, and allocator calls nested inside it (malloc inside operator
  * new, malloc and free inside realloc) are skipped.
  */
@@ -16,30 +17,6 @@ const volatile __u64 min_size = 0;
 const volatile __u64 max_size = ~0ULL;
 /* --sample: mean bytes between recorded blocks, 0 = record every block */
 const volatile __u64 sample_bytes = 0;
-
-static __always_inline void alloc_enter(struct pt_regs *ctx, __u64 size, __u64 old_ptr,
-					__u64 out_ptr)
-{
-	__u64 cookie = bpf_get_attach_cookie(ctx);
-	__u64 sp = entry_sp(ctx, cookie);
-	struct call_state *cs = enter(ctx, cookie, false);
-
-	if (!cs)
-		return;
-	/* A release wrapper's inner free (operator delete -> free) comes
-	 * before this thread allocates again: after an allocation, a free of
-	 * the last address released is a new release of a reused block. */
-	cs->released_ptr = 0;
-	if (cs->alloc_sp) {
-		count(LS_KIND_HEAP, CNT_NESTED); /* e.g. malloc inside operator new */
-		return;
-	}
-	cs->alloc_sp = sp;
-	cs->alloc_api = cookie & COOKIE_API_MASK;
-	cs->size = size;
-	cs->old_ptr = old_ptr;
-	cs->out_ptr = out_ptr;
-}
 
 static __always_inline void release(__u64 addr, __u32 tgid)
 {
@@ -86,31 +63,107 @@ static __always_inline __u64 random_below(__u64 n)
  * bytes in sample_bytes / size blocks (rounded at random, so the expected
  * count is exact), which makes every total an unbiased estimate.
  */
-static __always_inline bool sampled(__u64 size, struct ls_heap_block *block)
+static __always_inline bool sampled(__u64 size, __u64 *bytes, __u32 *count)
 {
-	block->size = size;
-	block->count = 1;
+	*bytes = size;
+	*count = 1;
 	if (!sample_bytes || size >= sample_bytes)
 		return true;
+	*count = 0;
 	if (random_below(sample_bytes) >= size) /* malloc(0) never: it holds nothing */
 		return false;
-	block->size = sample_bytes;
-	block->count = sample_bytes / size + (random_below(size) < sample_bytes % size);
+	*bytes = sample_bytes;
+	*count = sample_bytes / size + (random_below(size) < sample_bytes % size);
 	return true;
 }
 
-static __always_inline void record(__u64 addr, __u64 size, struct call_state *cs,
-				   struct task_struct *task)
+/* Where an allocating call's arguments are: its heap_prog, in the cookie.
+ * False for a cookie of no allocating function. */
+static __always_inline bool alloc_args(struct pt_regs *ctx, __u64 cookie, __u64 *size,
+				       __u64 *old_ptr, __u64 *out_ptr)
 {
-	struct ls_heap_block block = {
-	    .tgid = task->tgid, .api = cs->boundary_api, .image = task_image(task)};
-
-	if (size < min_size || size > max_size)
-		return;
-	if (!sampled(size, &block)) {
-		count(LS_KIND_HEAP, CNT_UNSAMPLED);
-		return;
+	*old_ptr = 0;
+	*out_ptr = 0;
+	switch ((cookie >> COOKIE_PROG_SHIFT) & COOKIE_PROG_MASK) {
+	case PROG_ALLOC: /* malloc, valloc, pvalloc, operator new and new[] */
+		*size = PT_REGS_PARM1(ctx);
+		return true;
+	case PROG_ALLOC_ALIGNED: /* aligned_alloc, memalign */
+		*size = PT_REGS_PARM2(ctx);
+		return true;
+	case PROG_CALLOC:
+		*size = PT_REGS_PARM1(ctx) * PT_REGS_PARM2(ctx);
+		return true;
+	case PROG_REALLOC:
+		*old_ptr = PT_REGS_PARM1(ctx);
+		*size = PT_REGS_PARM2(ctx);
+		return true;
+	case PROG_REALLOCARRAY:
+		*old_ptr = PT_REGS_PARM1(ctx);
+		*size = PT_REGS_PARM2(ctx) * PT_REGS_PARM3(ctx);
+		return true;
+	case PROG_POSIX_MEMALIGN:
+		*out_ptr = PT_REGS_PARM1(ctx);
+		*size = PT_REGS_PARM3(ctx);
+		return true;
 	}
+	return false;
+}
+
+/*
+ * Entry of an allocating call: true when its return is to be seen. It is
+ * not for a call nested in one that accounts for it (malloc inside operator
+ * new), nor for a leaf call that will record nothing (--sample, the size
+ * filter): with a uprobe session that spares the return's trap and system
+ * call, most of what a passed-over allocation would cost.
+ */
+static __always_inline bool alloc_enter(struct pt_regs *ctx, __u64 cookie)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 sp = entry_sp(ctx, cookie), size, old_ptr, out_ptr, bytes = 0;
+	struct call_state *cs;
+	__u32 blocks = 0;
+
+	if (!alloc_args(ctx, cookie, &size, &old_ptr, &out_ptr))
+		return false;
+	cs = thread_enter(task, sp);
+	if (!cs)
+		return false;
+	/* A release wrapper's inner free (operator delete -> free) comes
+	 * before this thread allocates again: after an allocation, a free of
+	 * the last address released is a new release of a reused block. */
+	cs->released_ptr = 0;
+	if (cs->alloc_sp) {
+		count(LS_KIND_HEAP, CNT_NESTED); /* e.g. malloc inside operator new */
+		return false;
+	}
+	if (size >= min_size && size <= max_size && !sampled(size, &bytes, &blocks))
+		count(LS_KIND_HEAP, CNT_UNSAMPLED);
+	/* realloc(p, n) may free p: seen at its return */
+	if (!blocks && !old_ptr && (cookie & COOKIE_LEAF))
+		return false;
+	boundary_begin(ctx, cs, sp, cookie, false);
+	cs->alloc_sp = sp;
+	cs->alloc_api = cookie & COOKIE_API_MASK;
+	cs->size = size;
+	cs->old_ptr = old_ptr;
+	cs->out_ptr = out_ptr;
+	cs->block_bytes = bytes;
+	cs->block_count = blocks;
+	return true;
+}
+
+/* Records block `addr` of the call `cs` is in, as sampled at its entry. */
+static __always_inline void record(__u64 addr, struct call_state *cs, struct task_struct *task)
+{
+	struct ls_heap_block block = {.size = cs->block_bytes,
+				      .count = cs->block_count,
+				      .tgid = task->tgid,
+				      .api = cs->boundary_api,
+				      .image = task_image(task)};
+
+	if (!block.count)
+		return;
 	/* walked only now: an allocation passed over costs no stack */
 	block.stack_id = boundary_stack_id(cs, block.tgid);
 	block.gen = current_gen();
@@ -143,50 +196,15 @@ static __always_inline void finish_alloc(struct call_state *cs, __u64 ret, struc
 		break;
 	}
 	if (addr)
-		record(addr, cs->size, cs, task);
+		record(addr, cs, task);
 }
 
-/* malloc, valloc, pvalloc, operator new and new[] (all overloads) */
+/* Entry of every allocating function (malloc, calloc, operator new...),
+ * where the kernel has no uprobe sessions: heap_return sees every return. */
 SEC("uprobe")
-int BPF_KPROBE(heap_alloc, __u64 size)
+int BPF_KPROBE(heap_alloc)
 {
-	alloc_enter(ctx, size, 0, 0);
-	return 0;
-}
-
-/* aligned_alloc, memalign: (alignment, size) */
-SEC("uprobe")
-int BPF_KPROBE(heap_alloc_aligned, __u64 alignment, __u64 size)
-{
-	alloc_enter(ctx, size, 0, 0);
-	return 0;
-}
-
-SEC("uprobe")
-int BPF_KPROBE(heap_calloc, __u64 nmemb, __u64 size)
-{
-	alloc_enter(ctx, nmemb * size, 0, 0);
-	return 0;
-}
-
-SEC("uprobe")
-int BPF_KPROBE(heap_realloc, __u64 ptr, __u64 size)
-{
-	alloc_enter(ctx, size, ptr, 0);
-	return 0;
-}
-
-SEC("uprobe")
-int BPF_KPROBE(heap_reallocarray, __u64 ptr, __u64 nmemb, __u64 size)
-{
-	alloc_enter(ctx, nmemb * size, ptr, 0);
-	return 0;
-}
-
-SEC("uprobe")
-int BPF_KPROBE(heap_posix_memalign, __u64 memptr, __u64 alignment, __u64 size)
-{
-	alloc_enter(ctx, size, 0, memptr);
+	alloc_enter(ctx, bpf_get_attach_cookie(ctx));
 	return 0;
 }
 
@@ -195,7 +213,11 @@ int BPF_KPROBE(heap_posix_memalign, __u64 memptr, __u64 alignment, __u64 size)
 SEC("uprobe")
 int BPF_KPROBE(heap_wrapper)
 {
-	enter(ctx, bpf_get_attach_cookie(ctx), true);
+	__u64 cookie = bpf_get_attach_cookie(ctx), sp = entry_sp(ctx, cookie);
+	struct call_state *cs = thread_enter(bpf_get_current_task_btf(), sp);
+
+	if (cs)
+		boundary_begin(ctx, cs, sp, cookie, true);
 	return 0;
 }
 
@@ -237,31 +259,53 @@ int BPF_KPROBE(heap_free, __u64 ptr)
 	return 0;
 }
 
-/* Return of every allocating API and wrapper. */
-SEC("uretprobe")
-int BPF_KRETPROBE(heap_return, __u64 ret)
+/* Return of an allocating call or a wrapper. */
+static __always_inline void call_return(struct pt_regs *ctx)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct call_state *cs = call_state(task, 0);
 	__u64 sp = PT_REGS_SP(ctx) - 8; /* the returning call's entry sp */
 
 	if (!cs || !cs->boundary_sp)
-		return 0;
+		return;
 	if (sp > cs->boundary_sp) { /* returned past an abandoned call */
 		cs->boundary_sp = 0;
 		cs->alloc_sp = 0;
-		return 0;
+		return;
 	}
 	/* the kernel has put the call's own return address back in ip */
 	if (cs->boundary_sp == sp && !cs->boundary_ip)
 		cs->boundary_ip = PT_REGS_IP(ctx);
 	if (cs->alloc_sp == sp) {
-		finish_alloc(cs, ret, task);
+		finish_alloc(cs, PT_REGS_RC(ctx), task);
 		cs->alloc_sp = 0;
 	}
 	if (cs->boundary_sp == sp)
 		cs->boundary_sp = 0;
+}
+
+/* Return of the wrappers, and of the allocating functions where the kernel
+ * has no uprobe sessions. */
+SEC("uretprobe")
+int BPF_KRETPROBE(heap_return)
+{
+	call_return(ctx);
 	return 0;
+}
+
+/* Uprobe sessions (kernel 6.13+): one program at the entry and the return
+ * of a call, and the entry can decline the return. */
+extern bool bpf_session_is_return(void) __ksym __weak;
+
+/* Entry and return of every allocating function, as a uprobe session. */
+SEC("uprobe")
+int BPF_KPROBE(heap_alloc_session)
+{
+	if (bpf_session_is_return()) {
+		call_return(ctx);
+		return 0;
+	}
+	return alloc_enter(ctx, bpf_get_attach_cookie(ctx)) ? 0 : 1; /* 1: no return */
 }
 
 /* exec throws the old image's heap away: none of its blocks is outstanding

@@ -92,15 +92,35 @@ enum ls_api {
 	LS_API_MAX,
 };
 
+/* What a heap probe's program does, and for an allocating function where
+ * its arguments are (the order of the registers they are passed in). */
+enum heap_prog {
+	PROG_ALLOC,	     /* (size) */
+	PROG_ALLOC_ALIGNED,  /* (alignment, size) */
+	PROG_CALLOC,	     /* (nmemb, size) */
+	PROG_REALLOC,	     /* (ptr, size) */
+	PROG_REALLOCARRAY,   /* (ptr, nmemb, size) */
+	PROG_POSIX_MEMALIGN, /* (memptr, alignment, size) */
+	PROG_WRAPPER,	     /* allocates through malloc: stack only */
+	PROG_FREE,	     /* (ptr, ...) */
+};
+
 /*
- * The attach cookie of every heap uprobe: which API it is and how far the
+ * The attach cookie of every heap uprobe: which API it is, how far the
  * probed instruction's stack pointer sits below the one at function entry
- * (non-zero when placement moved the probe past pushes).
+ * (non-zero when placement moved the probe past pushes), its heap_prog, and
+ * whether it is a leaf: a function known to call no other probed function,
+ * whose return need not be seen when it records nothing.
  */
-#define COOKIE_API_MASK	      0xffULL
-#define COOKIE_SP_SHIFT	      8
-#define COOKIE_SP_MASK	      0xffULL
-#define COOKIE(api, sp_delta) ((__u64)(api) | ((__u64)(sp_delta) << COOKIE_SP_SHIFT))
+#define COOKIE_API_MASK	  0xffULL
+#define COOKIE_SP_SHIFT	  8
+#define COOKIE_SP_MASK	  0xffULL
+#define COOKIE_PROG_SHIFT 16
+#define COOKIE_PROG_MASK  0xffULL
+#define COOKIE_LEAF	  (1ULL << 24)
+#define COOKIE(api, sp_delta, prog, leaf)                                                          \
+	((__u64)(api) | ((__u64)(sp_delta) << COOKIE_SP_SHIFT) |                                   \
+	 ((__u64)(prog) << COOKIE_PROG_SHIFT) | ((leaf) ? COOKIE_LEAF : 0))
 
 /* Counters of everything that can go wrong or be dropped, one set per kind:
  * the counters map holds LS_KIND_MAX * CNT_MAX of them, kind-major. */

@@ -395,6 +395,23 @@ bool probe_point__returns(const struct probe_point *p)
 	return p->fn->prog != PROG_FREE;
 }
 
+/*
+ * Only allocators whose insides we know: glibc's and jemalloc's malloc and
+ * calloc allocate on their own. Not realloc (glibc's realloc(NULL, n) calls
+ * malloc), memalign and its kin (glibc passes a small alignment on to
+ * malloc), reallocarray (calls realloc), operator new (calls malloc), nor
+ * any function of another allocator.
+ */
+bool probe_point__leaf(const struct probe_point *p)
+{
+	const char *base = strrchr(p->binary, '/');
+
+	base = base ? base + 1 : p->binary;
+	if (strcmp(p->symbol, "malloc") && strcmp(p->symbol, "calloc"))
+		return false;
+	return default_rank(p->binary) == 2 || !strncmp(base, "libjemalloc.so", 14);
+}
+
 /* The argument registers each entry program reads (bpf/heap.bpf.c). */
 static unsigned registers_read(enum heap_prog prog)
 {

@@ -16,18 +16,6 @@
 
 struct target;
 
-/* How a heap program reads its arguments; one BPF program each. */
-enum heap_prog {
-	PROG_ALLOC,	     /* (size) */
-	PROG_ALLOC_ALIGNED,  /* (alignment, size) */
-	PROG_CALLOC,	     /* (nmemb, size) */
-	PROG_REALLOC,	     /* (ptr, size) */
-	PROG_REALLOCARRAY,   /* (ptr, nmemb, size) */
-	PROG_POSIX_MEMALIGN, /* (memptr, alignment, size) */
-	PROG_WRAPPER,	     /* allocates through malloc: stack only */
-	PROG_FREE,	     /* (ptr, ...) */
-};
-
 struct api_function {
 	const char *name;
 	enum ls_api api;
@@ -65,7 +53,11 @@ void allocator__free_plan(struct probe_plan *plan);
  * always at the function's entry (--probe-at-entry). */
 void allocator__place(struct probe_plan *plan, bool at_entry);
 
-/* Whether a point also gets a uretprobe (every API but the releasing ones). */
+/* Whether a point's returns are seen too (every API but the releasing ones). */
 bool probe_point__returns(const struct probe_point *p);
+
+/* Whether a point's function is known to call no other probed function: a
+ * call of it that records nothing (--sample) can go without its return. */
+bool probe_point__leaf(const struct probe_point *p);
 
 #endif /* ALLOCATOR_H */

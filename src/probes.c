@@ -13,39 +13,41 @@
 #include "uprobe_multi.h"
 #include "util.h"
 
+/* With uprobe sessions, one program sees both ends of an allocating call. */
+static bool uses_sessions(struct leakscope_bpf *skel)
+{
+	return bpf_program__autoload(skel->progs.heap_alloc_session);
+}
+
 static struct bpf_program *entry_program(struct leakscope_bpf *skel, enum heap_prog prog)
 {
 	switch (prog) {
-	case PROG_ALLOC:
-		return skel->progs.heap_alloc;
-	case PROG_ALLOC_ALIGNED:
-		return skel->progs.heap_alloc_aligned;
-	case PROG_CALLOC:
-		return skel->progs.heap_calloc;
-	case PROG_REALLOC:
-		return skel->progs.heap_realloc;
-	case PROG_REALLOCARRAY:
-		return skel->progs.heap_reallocarray;
-	case PROG_POSIX_MEMALIGN:
-		return skel->progs.heap_posix_memalign;
 	case PROG_WRAPPER:
 		return skel->progs.heap_wrapper;
 	case PROG_FREE:
 		return skel->progs.heap_free;
+	default: /* allocating: the cookie says where the arguments are */
+		return uses_sessions(skel) ? skel->progs.heap_alloc_session
+					   : skel->progs.heap_alloc;
 	}
-	return NULL;
 }
 
 /* One uprobe to attach: a program at an offset of a file, with its cookie. */
 struct attachment {
 	const struct bpf_program *prog;
 	const char *binary;
-	bool retprobe;
+	enum uprobe_multi_kind kind;
 	uint64_t offset, cookie;
 };
 
+static int kind_rank(enum uprobe_multi_kind kind)
+{
+	return kind == UPROBE_MULTI_RETURN ? 0 : 1 + (int)kind;
+}
+
 /*
- * Grouped by link, the return probes first: a uretprobe only sees the calls
+ * Grouped by link, the return probes first (a session sees both ends of
+ * every call it sees): a uretprobe only sees the calls
  * entered after it is attached, so with it in place before the entry probe
  * every entry seen has its return seen too. The other way round, a call
  * entered in between (in a running process, or a static binary's start-up
@@ -57,8 +59,8 @@ static int by_link(const void *pa, const void *pb)
 	const struct attachment *a = pa, *b = pb;
 	int c = strcmp(a->binary, b->binary);
 
-	if (a->retprobe != b->retprobe)
-		return a->retprobe ? -1 : 1;
+	if (a->kind != b->kind)
+		return kind_rank(a->kind) - kind_rank(b->kind);
 	if (a->prog != b->prog)
 		return a->prog < b->prog ? -1 : 1;
 	return c;
@@ -88,8 +90,8 @@ static int attach_grouped(struct attachment *v, size_t n, pid_t pid, struct prob
 			offsets[k] = v[i + k].offset;
 			cookies[k] = v[i + k].cookie;
 		}
-		fd = uprobe_multi__attach(v[i].prog, v[i].binary, offsets, cookies, k,
-					  v[i].retprobe, pid);
+		fd = uprobe_multi__attach(v[i].prog, v[i].binary, offsets, cookies, k, v[i].kind,
+					  pid);
 		if (fd < 0)
 			break;
 		out->fds = xrealloc(out->fds, out->count + 1, sizeof(*out->fds));
@@ -103,15 +105,16 @@ static int attach_grouped(struct attachment *v, size_t n, pid_t pid, struct prob
 
 void probes__prepare(struct leakscope_bpf *skel)
 {
-	static const enum heap_prog progs[] = {
-	    PROG_ALLOC,	       PROG_ALLOC_ALIGNED,  PROG_CALLOC,  PROG_REALLOC,
-	    PROG_REALLOCARRAY, PROG_POSIX_MEMALIGN, PROG_WRAPPER, PROG_FREE,
-	};
-	size_t i;
+	/* Tests set LEAKSCOPE_NO_SESSIONS to run what older kernels run. */
+	bool sessions = uprobe_multi__have_sessions() && !getenv("LEAKSCOPE_NO_SESSIONS");
 
-	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
-		uprobe_multi__prepare(entry_program(skel, progs[i]));
-	uprobe_multi__prepare(skel->progs.heap_return);
+	bpf_program__set_autoload(skel->progs.heap_alloc_session, sessions);
+	bpf_program__set_autoload(skel->progs.heap_alloc, !sessions);
+	uprobe_multi__prepare(skel->progs.heap_alloc_session, UPROBE_MULTI_SESSION);
+	uprobe_multi__prepare(skel->progs.heap_alloc, UPROBE_MULTI_ENTRY);
+	uprobe_multi__prepare(skel->progs.heap_wrapper, UPROBE_MULTI_ENTRY);
+	uprobe_multi__prepare(skel->progs.heap_free, UPROBE_MULTI_ENTRY);
+	uprobe_multi__prepare(skel->progs.heap_return, UPROBE_MULTI_RETURN);
 }
 
 int probes__attach(struct leakscope_bpf *skel, const struct probe_plan *plan, pid_t pid,
@@ -124,19 +127,25 @@ int probes__attach(struct leakscope_bpf *skel, const struct probe_plan *plan, pi
 	for (i = 0; i < plan->count; i++) {
 		const struct probe_point *p = &plan->points[i];
 		bool returns = probe_point__returns(p);
+		bool session = returns && p->fn->prog != PROG_WRAPPER && uses_sessions(skel);
+		uint64_t offset = p->offset + p->place.offset;
 
 		/* The entry program may sit past the prologue (placement.h); the
 		 * cookie says how far the stack pointer moved by then. The
-		 * uretprobe shares its breakpoint: placed where the stack
-		 * pointer has not moved yet. */
-		v[n++] = (struct attachment){entry_program(skel, p->fn->prog), p->binary, false,
-					     p->offset + p->place.offset,
-					     COOKIE(p->fn->api, p->place.sp_delta)};
-		if (returns)
-			v[n++] = (struct attachment){skel->progs.heap_return, p->binary, true,
-						     p->offset + p->place.offset, 0};
+		 * return shares its breakpoint: placed where the stack pointer
+		 * has not moved yet. */
+		v[n++] = (struct attachment){
+		    entry_program(skel, p->fn->prog), p->binary,
+		    session ? UPROBE_MULTI_SESSION : UPROBE_MULTI_ENTRY, offset,
+		    COOKIE(p->fn->api, p->place.sp_delta, p->fn->prog, probe_point__leaf(p))};
+		if (returns && !session)
+			v[n++] = (struct attachment){skel->progs.heap_return, p->binary,
+						     UPROBE_MULTI_RETURN, offset, 0};
 		ls_info("probe %-24s %s+0x%llx%s, entry at +%llu `%s`: %s", p->symbol, p->binary,
-			(unsigned long long)p->offset, returns ? " + return" : "",
+			(unsigned long long)p->offset,
+			session	  ? " + return (session)"
+			: returns ? " + return"
+				  : "",
 			(unsigned long long)p->place.offset, p->place.insn, p->place.why);
 	}
 	rc = attach_grouped(v, n, pid, out);

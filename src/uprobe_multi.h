@@ -16,13 +16,28 @@
 
 struct bpf_program;
 
-/* Before load: the program will be attached with uprobe_multi__attach(). */
-void uprobe_multi__prepare(struct bpf_program *prog);
+/* What a link runs its program at. */
+enum uprobe_multi_kind {
+	UPROBE_MULTI_ENTRY,
+	UPROBE_MULTI_RETURN,
+	/* Kernel 6.13+: at the entry and the return of each call, as one
+	 * consumer; an entry that returns 1 declines the return, which then
+	 * costs nothing (no return address taken over, no trap). */
+	UPROBE_MULTI_SESSION,
+};
+
+/* Whether the kernel has uprobe sessions. */
+bool uprobe_multi__have_sessions(void);
+
+/* Before load: the program will be attached as `kind` with
+ * uprobe_multi__attach(). */
+void uprobe_multi__prepare(struct bpf_program *prog, enum uprobe_multi_kind kind);
 
 /* Attaches `prog` at `cnt` file offsets of `path`, each with its cookie, as
- * uprobes or uretprobes, only for process `pid` (-1: every process). Returns
- * the link's fd (close it to detach) or -errno. */
+ * `kind`, only for process `pid` (-1: every process). Returns the link's fd
+ * (close it to detach) or -errno. */
 int uprobe_multi__attach(const struct bpf_program *prog, const char *path, const uint64_t *offsets,
-			 const uint64_t *cookies, size_t cnt, bool retprobe, pid_t pid);
+			 const uint64_t *cookies, size_t cnt, enum uprobe_multi_kind kind,
+			 pid_t pid);
 
 #endif /* UPROBE_MULTI_H */

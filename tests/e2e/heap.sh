@@ -23,6 +23,28 @@ t_spawned_counts() {
 }
 run_test "heap: --folded-value count, exact block counts" t_spawned_counts
 
+# Kernels before 6.13 have no uprobe sessions: an allocating function gets
+# an entry probe and a uretprobe, counted the same.
+t_without_sessions() {
+	"$LEAKSCOPE" -v --folded "$T/f" --folded-value count -- "$FIX/heap_leaks" >/dev/null \
+		2>"$T/err"
+	expect_match "malloc's return seen by its session" "probe malloc .*\+ return \(session\)," \
+		"$T/err"
+	LEAKSCOPE_NO_SESSIONS=1 "$LEAKSCOPE" -v --folded "$T/g" --folded-value count \
+		-- "$FIX/heap_leaks" >"$T/out" 2>"$T/err2"
+	expect_match "malloc's return seen by a uretprobe" "probe malloc .*\+ return, entry" "$T/err2"
+	expect_folded "$T/g" "main;leak_malloc;malloc" 10
+	expect_folded "$T/g" "main;leak_calloc;calloc" 5
+	expect_folded "$T/g" "main;leak_realloc;realloc" 3
+	expect_folded "$T/g" "main;leak_strdup;strdup" 7
+	expect_folded "$T/g" "main;leak_reallocarray;reallocarray" 2
+	expect_match "no unknown frees" " 0 unknown frees" "$T/out"
+	LEAKSCOPE_NO_SESSIONS=1 "$LEAKSCOPE" --folded "$T/h" -- "$FIX/cxx_leaks" >/dev/null 2>&1
+	expect_folded "$T/h" "main;leak_new();operator new" 288
+	expect_folded "$T/h" "main;leak_new_array();operator new[]" 1200
+}
+run_test "heap: uretprobes where the kernel has no uprobe sessions, same counts" t_without_sessions
+
 t_target_unharmed() {
 	"$FIX/heap_leaks" >"$T/plain.out" 2>&1
 	local plain_rc=$?

@@ -31,6 +31,21 @@ t_sample_small_estimated() {
 }
 run_test "heap: --sample estimates small blocks in whole samples" t_sample_small_estimated
 
+# operator new calls malloc: under --sample the malloc inside is skipped at
+# its entry (its return not even seen), and new's blocks of 48 bytes and
+# more are all recorded, once, at new's caller.
+t_sample_nested() {
+	"$LEAKSCOPE" --sample 48 --folded "$T/f" -- "$FIX/cxx_leaks" >"$T/out" 2>"$T/err"
+	expect_eq "leakscope exit code" 0 $?
+	expect_folded "$T/f" "main;leak_new();operator new" 288
+	expect_folded "$T/f" "main;leak_new_array();operator new[]" 1200
+	expect_folded "$T/f" "main;leak_new_nothrow();operator new[]" 666
+	expect_folded "$T/f" "main;leak_new_aligned();operator new" 640
+	expect_no_match "new not counted twice" "operator new.*;malloc " "$T/f"
+	expect_no_match "churn contributes nothing" "churn" "$T/f"
+}
+run_test "heap: --sample with new calling malloc, each block once" t_sample_nested
+
 t_probe_at_entry() {
 	"$LEAKSCOPE" -v --probe-at-entry --folded "$T/f" -- "$FIX/heap_leaks" >"$T/out" 2>"$T/err"
 	expect_match "free probed at its entry" "probe free .*entry at \+0 .*--probe-at-entry" "$T/err"

@@ -24,6 +24,14 @@ int noop_return(void *ctx)
 	return 0;
 }
 
+/* an allocating function's entry and return, where leakscope uses a uprobe
+ * session: 0 keeps the return */
+SEC("uprobe")
+int noop_session(void *ctx)
+{
+	return 0;
+}
+
 /* fds: the exit of every system call */
 SEC("tp_btf/sys_exit")
 int noop_sys_exit(void *ctx)

@@ -29,9 +29,10 @@ static void on_signal(int sig)
 }
 
 /* The same probes leakscope makes (src/probes.c): entries at the placed
- * offsets, uretprobes sharing their breakpoints. */
-static int attach(struct noop_bpf *skel, const struct probe_plan *plan, pid_t pid, int *fds,
-		  size_t *n)
+ * offsets, returns sharing their breakpoints, as sessions where the kernel
+ * has them (allocating functions, not wrappers). */
+static int attach(struct noop_bpf *skel, const struct probe_plan *plan, pid_t pid, bool sessions,
+		  int *fds, size_t *n)
 {
 	uint64_t offset, cookie = 0;
 	size_t i;
@@ -39,17 +40,20 @@ static int attach(struct noop_bpf *skel, const struct probe_plan *plan, pid_t pi
 
 	for (i = 0; i < plan->count; i++) {
 		const struct probe_point *p = &plan->points[i];
+		bool returns = probe_point__returns(p);
+		bool session = sessions && returns && p->fn->prog != PROG_WRAPPER;
 
 		offset = p->offset + p->place.offset;
-		fd = uprobe_multi__attach(skel->progs.noop_entry, p->binary, &offset, &cookie, 1,
-					  false, pid);
+		fd = uprobe_multi__attach(
+		    session ? skel->progs.noop_session : skel->progs.noop_entry, p->binary, &offset,
+		    &cookie, 1, session ? UPROBE_MULTI_SESSION : UPROBE_MULTI_ENTRY, pid);
 		if (fd < 0)
 			return -1;
 		fds[(*n)++] = fd;
-		if (!probe_point__returns(p))
+		if (!returns || session)
 			continue;
 		fd = uprobe_multi__attach(skel->progs.noop_return, p->binary, &offset, &cookie, 1,
-					  true, pid);
+					  UPROBE_MULTI_RETURN, pid);
 		if (fd < 0)
 			return -1;
 		fds[(*n)++] = fd;
@@ -60,6 +64,7 @@ static int attach(struct noop_bpf *skel, const struct probe_plan *plan, pid_t pi
 int main(int argc, char **argv)
 {
 	bool at_entry = argc > 1 && !strcmp(argv[1], "--probe-at-entry");
+	bool sessions = uprobe_multi__have_sessions();
 	struct target t = {.pidfd = -1, .release_fd = -1};
 	struct probe_plan plan = {0};
 	struct noop_bpf *skel = NULL;
@@ -80,15 +85,17 @@ int main(int argc, char **argv)
 	allocator__place(&plan, at_entry);
 	skel = noop_bpf__open();
 	if (skel) {
-		uprobe_multi__prepare(skel->progs.noop_entry);
-		uprobe_multi__prepare(skel->progs.noop_return);
+		bpf_program__set_autoload(skel->progs.noop_session, sessions);
+		uprobe_multi__prepare(skel->progs.noop_session, UPROBE_MULTI_SESSION);
+		uprobe_multi__prepare(skel->progs.noop_entry, UPROBE_MULTI_ENTRY);
+		uprobe_multi__prepare(skel->progs.noop_return, UPROBE_MULTI_RETURN);
 		if (noop_bpf__load(skel)) {
 			noop_bpf__destroy(skel);
 			skel = NULL;
 		}
 	}
 	links = calloc(2 * plan.count + 1, sizeof(*links));
-	if (!skel || !links || attach(skel, &plan, t.pid, links, &n) ||
+	if (!skel || !links || attach(skel, &plan, t.pid, sessions, links, &n) ||
 	    noop_bpf__attach(skel)) { /* the tracepoints */
 		fprintf(stderr, "noop_probes: cannot attach\n");
 		goto out;
