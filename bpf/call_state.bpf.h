@@ -101,16 +101,13 @@ static __always_inline void forget_abandoned_calls(struct call_state *cs, __u64 
 		cs->alloc_sp = 0;
 }
 
-/* Entry of any probed API at entry sp `sp`: the thread's state, with the
- * calls it has left without returning forgotten; NULL when it is not traced
- * or has no state. */
+/* Entry of any probed API at entry sp `sp` in a traced process: the
+ * thread's state, with the calls it has left without returning forgotten;
+ * NULL when it has none. */
 static __always_inline struct call_state *thread_enter(struct task_struct *task, __u64 sp)
 {
-	struct call_state *cs;
+	struct call_state *cs = call_state(task, 1);
 
-	if (host_mode && !in_host_scope(task->tgid))
-		return NULL;
-	cs = call_state(task, 1);
 	if (cs)
 		forget_abandoned_calls(cs, sp);
 	return cs;

@@ -124,7 +124,14 @@ static __always_inline bool alloc_enter(struct pt_regs *ctx, __u64 cookie)
 	struct call_state *cs;
 	__u32 blocks = 0;
 
-	if (!alloc_args(ctx, cookie, &size, &old_ptr, &out_ptr))
+	if (!alloc_args(ctx, cookie, &size, &old_ptr, &out_ptr) ||
+	    (host_mode && !in_host_scope(task->tgid)))
+		return false;
+	if (size >= min_size && size <= max_size && !sampled(size, &bytes, &blocks))
+		count(LS_KIND_HEAP, CNT_UNSAMPLED);
+	/* A leaf that records nothing needs nothing of the thread's state,
+	 * nested or not (realloc(p, n) may free p: seen at its return). */
+	if (!blocks && !old_ptr && (cookie & COOKIE_LEAF))
 		return false;
 	cs = thread_enter(task, sp);
 	if (!cs)
@@ -137,11 +144,6 @@ static __always_inline bool alloc_enter(struct pt_regs *ctx, __u64 cookie)
 		count(LS_KIND_HEAP, CNT_NESTED); /* e.g. malloc inside operator new */
 		return false;
 	}
-	if (size >= min_size && size <= max_size && !sampled(size, &bytes, &blocks))
-		count(LS_KIND_HEAP, CNT_UNSAMPLED);
-	/* realloc(p, n) may free p: seen at its return */
-	if (!blocks && !old_ptr && (cookie & COOKIE_LEAF))
-		return false;
 	boundary_begin(ctx, cs, sp, cookie, false);
 	cs->alloc_sp = sp;
 	cs->alloc_api = cookie & COOKIE_API_MASK;
@@ -214,8 +216,12 @@ SEC("uprobe")
 int BPF_KPROBE(heap_wrapper)
 {
 	__u64 cookie = bpf_get_attach_cookie(ctx), sp = entry_sp(ctx, cookie);
-	struct call_state *cs = thread_enter(bpf_get_current_task_btf(), sp);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct call_state *cs;
 
+	if (host_mode && !in_host_scope(task->tgid))
+		return 0;
+	cs = thread_enter(task, sp);
 	if (cs)
 		boundary_begin(ctx, cs, sp, cookie, true);
 	return 0;

@@ -3,22 +3,29 @@
 # "Performance"). Needs root. Not a test: it asserts nothing, it prints a
 # table and whether each goal of the issue was met.
 #
-# Usage: tools/bench/bench.sh BUILD_DIR [SECONDS_PER_RUN]
+# Usage: tools/bench/bench.sh BUILD_DIR [SECONDS_PER_RUN [ROUNDS]]
+#
+# Each number of a table is the median of ROUNDS runs, the tracers taking
+# turns round by round: this machine's speed drifts by more than the
+# differences measured.
 set -u
 B=$(cd "${1:-build}" && pwd)
 SECS=${2:-3}
+ROUNDS=${3:-3}
 LS=$B/leakscope
 MB=$B/bench/mallocbench
 NOOP=$B/bench/noop_probes
 W=$(mktemp -d /tmp/leakscope-bench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 
-# wait_line FILE REGEX SECONDS: 0 once a line of FILE matches
+# wait_line FILE REGEX SECONDS [PID]: 0 once a line of FILE matches; 1 after
+# SECONDS, or as soon as process PID (the one writing FILE) is gone
 wait_line() {
 	local i=0
 	while ! grep -Eq -- "$2" "$1" 2>/dev/null; do
 		i=$((i + 1))
 		[ $i -ge $(($3 * 20)) ] && return 1
+		[ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null && return 1
 		sleep 0.05
 	done
 }
@@ -50,7 +57,7 @@ run_micro() {
 		tr=$! ready='Attaching to pid' ;;
 	esac
 	# bcc compiles its programs first: give it time
-	if [ -n "$tr" ] && ! wait_line "$W/tr.out" "$ready" 120; then
+	if [ -n "$tr" ] && ! wait_line "$W/tr.out" "$ready" 120 "$tr"; then
 		grep -q "kernel headers" "$W/tr.out" && echo "no kernel headers" >"$W/why"
 		stop "$tr"
 		kill "$bench" 2>/dev/null
@@ -65,6 +72,11 @@ run_micro() {
 	echo "${ns:-n/a}"
 }
 
+median() { # median VALUE...: of those that are numbers, or "n/a"
+	printf '%s\n' "$@" | grep -E '^[0-9.]+$' | sort -g |
+		awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "n/a" }'
+}
+
 ratio() { # ratio A B: A/B with two decimals, or "-"
 	awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }'
 }
@@ -74,18 +86,24 @@ have_memleak() {
 }
 
 echo "leakscope benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, kernel $(uname -r)"
-echo "allocator: glibc $(ldd --version | head -n1 | sed 's/.* //'), ${SECS} s per run"
+echo "allocator: glibc $(ldd --version | head -n1 | sed 's/.* //'), median of $ROUNDS runs of ${SECS} s each"
 echo
 printf "%-9s %-34s %12s %10s\n" workload tracer "ns/pair" "x floor"
 declare -A NS
+TRACERS="untraced noop leakscope leakscope-sample leakscope-entry noop-entry memleak"
 for workload in loop mix; do
-	for tracer in untraced noop leakscope leakscope-sample leakscope-entry noop-entry memleak; do
-		rm -f "$W/why"
-		if [ "$tracer" = memleak ] && ! have_memleak; then
-			NS[$workload.$tracer]=n/a
-		else
-			NS[$workload.$tracer]=$(run_micro "$workload" "$tracer")
-		fi
+	for round in $(seq "$ROUNDS"); do
+		for tracer in $TRACERS; do
+			# once failed (no kernel headers), memleak fails every round
+			if [ "$tracer" = memleak ] && { ! have_memleak || [ -s "$W/why" ]; }; then
+				continue
+			fi
+			NS[$workload.$tracer]="${NS[$workload.$tracer]:-} $(run_micro "$workload" "$tracer")"
+		done
+	done
+	for tracer in $TRACERS; do
+		# shellcheck disable=SC2086 # the runs' values, one word each
+		NS[$workload.$tracer]=$(median ${NS[$workload.$tracer]:-n/a})
 	done
 	floor=${NS[$workload.noop]}
 	for tracer in untraced noop leakscope leakscope-sample leakscope-entry noop-entry memleak; do
@@ -157,7 +175,7 @@ echo "1 M outstanding blocks: leakscope VmHWM $((hwm / 1024)) MiB; final report 
 # by frame pointers and by the .eh_frame tables, over leakscope with stacks
 # of one frame (--unwind-depth 1: no walk at all). mallocbench keeps frame
 # pointers, so both walks see the same frames until libc.
-unwind_ns() { # unwind_ns OPTIONS...: ns per malloc/free pair, "loop" workload
+unwind_run() { # unwind_run OPTIONS...: ns per malloc/free pair, "loop" workload
 	local bench tr ns
 	"$MB" --wait loop "$SECS" >"$W/mb.out" 2>&1 &
 	bench=$!
@@ -172,12 +190,29 @@ unwind_ns() { # unwind_ns OPTIONS...: ns per malloc/free pair, "loop" workload
 	grep -m1 '^counters heap' "$W/tr.out" | sed 's/.*stacks lost, //' >"$W/quality.$1$2"
 	echo "${ns:-n/a}"
 }
+unwind_opts() { # unwind_opts MODE: leakscope's options for it
+	case $1 in
+	none) echo "--unwind-depth 1" ;;
+	*) echo "--unwind $1" ;;
+	esac
+}
 echo
 printf "%-44s %10s %12s  %s\n" "stack walk (loop)" "ns/pair" "walk ns" "stack quality"
-base=$(unwind_ns --unwind-depth 1)
+declare -A UNW
+for round in $(seq "$ROUNDS"); do
+	for mode in none fp dwarf auto; do
+		# shellcheck disable=SC2046 # two words
+		UNW[$mode]="${UNW[$mode]:-} $(unwind_run $(unwind_opts $mode))"
+	done
+done
+for mode in none fp dwarf auto; do
+	# shellcheck disable=SC2086 # the runs' values, one word each
+	UNW[$mode]=$(median ${UNW[$mode]})
+done
+base=${UNW[none]}
 printf "%-44s %10s %12s\n" "leakscope --unwind-depth 1 (no walk)" "$base" "-"
 for mode in fp dwarf auto; do
-	v=$(unwind_ns --unwind "$mode")
+	v=${UNW[$mode]}
 	NS[unwind.$mode]=$(awk -v a="$v" -v b="$base" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) print a - b; else print "n/a" }')
 	printf "%-44s %10s %12s  %s\n" "leakscope --unwind $mode" "$v" "${NS[unwind.$mode]}" \
 		"$(cat "$W/quality.--unwind$mode" 2>/dev/null)"
