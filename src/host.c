@@ -90,6 +90,7 @@ static int tgid_of_block(uint64_t addr, const struct ls_heap_block *b, void *arg
 void host__discover(struct session *s)
 {
 	int fd = bpf_map__fd(s->skel->maps.totals);
+	struct heap_table heap = session__heap_table(s);
 	struct ls_totals_key key, next;
 	struct tgid_list l = {0};
 	uint32_t *tgids;
@@ -102,11 +103,7 @@ void host__discover(struct session *s)
 		key = next;
 		tgid_add(&l, next.site.tgid);
 	}
-	if (s->opt->kinds & (1u << LS_KIND_HEAP)) {
-		struct heap_table heap = session__heap_table(s);
-
-		heap_table__scan(&heap, tgid_of_block, &l);
-	}
+	heap_table__scan(&heap, tgid_of_block, &l);
 	tgids = l.v;
 	n = l.n;
 	if (n)
@@ -161,6 +158,7 @@ static void delete_of(int map, size_t key_size, size_t tgid_off, const uint32_t 
 void host__forget_exited(struct session *s)
 {
 	struct leakscope_bpf *skel = s->skel;
+	struct heap_table heap = session__heap_table(s);
 	uint32_t *gone = xcalloc(s->nprocs + 1, sizeof(*gone));
 	size_t n = 0, i, k = 0;
 
@@ -171,11 +169,7 @@ void host__forget_exited(struct session *s)
 		qsort(gone, n, sizeof(*gone), cmp_u32);
 		delete_of(bpf_map__fd(skel->maps.totals), sizeof(struct ls_totals_key),
 			  offsetof(struct ls_totals_key, site.tgid), gone, n);
-		if (s->opt->kinds & (1u << LS_KIND_HEAP)) {
-			struct heap_table heap = session__heap_table(s);
-
-			heap_table__forget(&heap, gone, n);
-		}
+		heap_table__forget(&heap, gone, n);
 		delete_of(bpf_map__fd(skel->maps.fd_objects), sizeof(struct ls_object_key),
 			  offsetof(struct ls_object_key, tgid), gone, n);
 		delete_of(bpf_map__fd(skel->maps.thread_objects), sizeof(struct ls_object_key),

@@ -173,6 +173,8 @@ static void refresh_processes(struct session *s)
 
 struct heap_table session__heap_table(const struct session *s)
 {
+	if (!(s->opt->kinds & (1u << LS_KIND_HEAP)))
+		return (struct heap_table){.fd = -1, .images_fd = -1};
 	return (struct heap_table){.fd = bpf_map__fd(s->skel->maps.heap_blocks),
 				   .buckets = bpf_map__max_entries(s->skel->maps.heap_blocks),
 				   .images_fd = bpf_map__fd(s->skel->maps.heap_images)};
@@ -184,8 +186,7 @@ static int emit_report(struct session *s, bool final)
 	unsigned int kinds = s->opt->kinds;
 	struct report_sources src = {
 	    .totals_fd = bpf_map__fd(skel->maps.totals),
-	    .heap = kinds & (1u << LS_KIND_HEAP) ? session__heap_table(s)
-						 : (struct heap_table){.fd = -1},
+	    .heap = session__heap_table(s),
 	    .stacks_fd = bpf_map__fd(skel->maps.stacks),
 	    .counters_fd = bpf_map__fd(skel->maps.counters),
 	    .fd_objects_fd = kinds & (1u << LS_KIND_FD) ? bpf_map__fd(skel->maps.fd_objects) : -1,

@@ -47,7 +47,8 @@ struct session {
 	unsigned long reports;
 };
 
-/* The heap blocks table of the session's programs. */
+/* The heap blocks table of the session's programs: fd -1 and no buckets when
+ * heap blocks are not traced (every heap_table function then does nothing). */
 struct heap_table session__heap_table(const struct session *s);
 
 /* Adds process `pid` to s->procs (its symbolizer, its unwind tables). */
