@@ -166,6 +166,11 @@ $(BENCH_BUILD)/%: tools/bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) $< -o $@
 
+# its "new" workload calls libstdc++'s operators
+$(BENCH_BUILD)/mallocbench: tools/bench/mallocbench.c
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) $< -o $@ -lstdc++
+
 $(BENCH_BUILD)/soak_target: tools/bench/soak/soak_target.c
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) $< -o $@

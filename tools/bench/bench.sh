@@ -91,7 +91,7 @@ echo
 printf "%-9s %-34s %12s %10s\n" workload tracer "ns/pair" "x floor"
 declare -A NS
 TRACERS="untraced noop leakscope leakscope-sample leakscope-entry noop-entry memleak"
-for workload in loop mix; do
+for workload in loop mix new; do
 	for round in $(seq "$ROUNDS"); do
 		for tracer in $TRACERS; do
 			# once failed (no kernel headers), memleak fails every round

@@ -7,6 +7,9 @@
  *   mallocbench mix SECONDS    a size mix (mostly small, some large) over a
  *                              working set of 1024 live blocks, so frees
  *                              come in a different order than allocations
+ *   mallocbench new SECONDS    C++ new char[64] then delete[]: libstdc++'s
+ *                              new[] calls new, which calls malloc, and
+ *                              delete[] calls delete, which calls free
  *
  * With --wait it prints "ready" and starts on SIGUSR1, so a tracer can attach
  * to it first.
@@ -82,6 +85,24 @@ static uint64_t run_loop(uint64_t deadline)
 	return pairs;
 }
 
+/* operator new[](size_t) and operator delete[](void *), by their Itanium
+ * C++ ABI names: C calls them as a C++ program's new[] and delete[] do. */
+void *_Znam(size_t size);
+void _ZdaPv(void *p);
+
+static uint64_t run_new(uint64_t deadline)
+{
+	uint64_t pairs = 0;
+	int i;
+
+	while (now_ns() < deadline) {
+		for (i = 0; i < BATCH; i++)
+			_ZdaPv(touch(_Znam(64)));
+		pairs += BATCH;
+	}
+	return pairs;
+}
+
 static uint64_t run_mix(uint64_t deadline)
 {
 	static void *slot[SLOTS];
@@ -109,8 +130,9 @@ int main(int argc, char **argv)
 	uint64_t start, pairs;
 	double seconds;
 
-	if (argc - wait != 3 || (strcmp(argv[1 + wait], "loop") && strcmp(argv[1 + wait], "mix"))) {
-		fprintf(stderr, "usage: mallocbench [--wait] loop|mix SECONDS\n");
+	if (argc - wait != 3 || (strcmp(argv[1 + wait], "loop") && strcmp(argv[1 + wait], "mix") &&
+				 strcmp(argv[1 + wait], "new"))) {
+		fprintf(stderr, "usage: mallocbench [--wait] loop|mix|new SECONDS\n");
 		return 2;
 	}
 	seconds = atof(argv[2 + wait]);
@@ -124,6 +146,8 @@ int main(int argc, char **argv)
 	start = now_ns();
 	if (!strcmp(argv[1 + wait], "loop"))
 		pairs = run_loop(start + seconds * 1e9);
+	else if (!strcmp(argv[1 + wait], "new"))
+		pairs = run_new(start + seconds * 1e9);
 	else
 		pairs = run_mix(start + seconds * 1e9);
 	printf("ns/pair %.1f\n", (double)(now_ns() - start) / pairs);
