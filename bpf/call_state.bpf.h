@@ -118,8 +118,8 @@ static __always_inline struct call_state *thread_enter(struct task_struct *task,
  * is the outermost (its stack: boundary_stack_id()).
  * `wrapper`: a call whose stack may be needed before it returns (fopen's by
  * the malloc and open inside it), so its return address is read now; an
- * allocator's own call needs it only when it returns, where the uretprobe
- * has it in a register (a read of user memory costs ~100 ns).
+ * allocator's own call needs it only when it returns, where the return's
+ * registers have it (a read of user memory costs ~150 ns).
  */
 static __always_inline void boundary_begin(struct pt_regs *ctx, struct call_state *cs, __u64 sp,
 					   __u64 cookie, bool wrapper)
@@ -128,8 +128,8 @@ static __always_inline void boundary_begin(struct pt_regs *ctx, struct call_stat
 		return;
 	cs->boundary_sp = sp;
 	cs->boundary_api = cookie & COOKIE_API_MASK;
-	/* Only the return address is read now: a uretprobe replaces it once
-	 * this program is done. */
+	/* Only the return address is read now: the kernel replaces it with
+	 * its return trampoline once this program is done. */
 	cs->stack_id = 0;
 	cs->boundary_fp = PT_REGS_FP(ctx);
 	cs->boundary_ip = 0;

@@ -395,6 +395,11 @@ bool probe_point__returns(const struct probe_point *p)
 	return p->fn->prog != PROG_FREE;
 }
 
+bool probe_point__allocates(const struct probe_point *p)
+{
+	return probe_point__returns(p) && p->fn->prog != PROG_WRAPPER;
+}
+
 /*
  * Only allocators whose insides we know: glibc's and jemalloc's malloc and
  * calloc allocate on their own. Not realloc (glibc's realloc(NULL, n) calls

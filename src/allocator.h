@@ -56,6 +56,11 @@ void allocator__place(struct probe_plan *plan, bool at_entry);
 /* Whether a point's returns are seen too (every API but the releasing ones). */
 bool probe_point__returns(const struct probe_point *p);
 
+/* Whether a point's function allocates (its return gives the block): the
+ * returning functions but the wrappers. Where the kernel has uprobe
+ * sessions, both its ends are one session. */
+bool probe_point__allocates(const struct probe_point *p);
+
 /* Whether a point's function is known to call no other probed function: a
  * call of it that records nothing (--sample) can go without its return. */
 bool probe_point__leaf(const struct probe_point *p);

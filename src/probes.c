@@ -127,7 +127,7 @@ int probes__attach(struct leakscope_bpf *skel, const struct probe_plan *plan, pi
 	for (i = 0; i < plan->count; i++) {
 		const struct probe_point *p = &plan->points[i];
 		bool returns = probe_point__returns(p);
-		bool session = returns && p->fn->prog != PROG_WRAPPER && uses_sessions(skel);
+		bool session = probe_point__allocates(p) && uses_sessions(skel);
 		uint64_t offset = p->offset + p->place.offset;
 
 		/* The entry program may sit past the prologue (placement.h); the

@@ -72,32 +72,30 @@ __attribute__((noinline)) static void *touch(void *p)
 	return p;
 }
 
-static uint64_t run_loop(uint64_t deadline)
-{
-	uint64_t pairs = 0;
-	int i;
-
-	while (now_ns() < deadline) {
-		for (i = 0; i < BATCH; i++)
-			free(touch(malloc(64)));
-		pairs += BATCH;
-	}
-	return pairs;
-}
-
 /* operator new[](size_t) and operator delete[](void *), by their Itanium
  * C++ ABI names: C calls them as a C++ program's new[] and delete[] do. */
 void *_Znam(size_t size);
 void _ZdaPv(void *p);
 
-static uint64_t run_new(uint64_t deadline)
+static void malloc_pair(void)
+{
+	free(touch(malloc(64)));
+}
+
+static void new_pair(void)
+{
+	_ZdaPv(touch(_Znam(64)));
+}
+
+/* The same pair of calls again and again, one block live. */
+static uint64_t run_pairs(uint64_t deadline, void (*pair)(void))
 {
 	uint64_t pairs = 0;
 	int i;
 
 	while (now_ns() < deadline) {
 		for (i = 0; i < BATCH; i++)
-			_ZdaPv(touch(_Znam(64)));
+			pair();
 		pairs += BATCH;
 	}
 	return pairs;
@@ -145,9 +143,9 @@ int main(int argc, char **argv)
 	}
 	start = now_ns();
 	if (!strcmp(argv[1 + wait], "loop"))
-		pairs = run_loop(start + seconds * 1e9);
+		pairs = run_pairs(start + seconds * 1e9, malloc_pair);
 	else if (!strcmp(argv[1 + wait], "new"))
-		pairs = run_new(start + seconds * 1e9);
+		pairs = run_pairs(start + seconds * 1e9, new_pair);
 	else
 		pairs = run_mix(start + seconds * 1e9);
 	printf("ns/pair %.1f\n", (double)(now_ns() - start) / pairs);

@@ -41,7 +41,7 @@ static int attach(struct noop_bpf *skel, const struct probe_plan *plan, pid_t pi
 	for (i = 0; i < plan->count; i++) {
 		const struct probe_point *p = &plan->points[i];
 		bool returns = probe_point__returns(p);
-		bool session = sessions && returns && p->fn->prog != PROG_WRAPPER;
+		bool session = sessions && probe_point__allocates(p);
 
 		offset = p->offset + p->place.offset;
 		fd = uprobe_multi__attach(
