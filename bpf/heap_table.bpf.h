@@ -121,16 +121,22 @@ static __always_inline bool slot_free(struct ls_heap_bucket *b, int i, __u64 add
 	return __sync_val_compare_and_swap(&b->addr[i], addr, HEAP_SLOT_FREE) == addr;
 }
 
-/* True when the home counts say block `addr` of `tgid` is not in the
- * table: nothing recorded from its home bucket. */
-static __always_inline bool heap_block_surely_absent(__u64 addr, __u32 tgid)
+/* True when the home counts say home `h` holds no recorded block. */
+static __always_inline bool home_empty(__u64 h)
 {
 	__u32 shift, *w;
 
 	if (!heap_count_homes)
 		return false;
-	w = home_count(ls_heap_hash(addr, tgid), &shift);
+	w = home_count(h, &shift);
 	return w && !((*w >> shift) & 0xffff);
+}
+
+/* True when the home counts say block `addr` of `tgid` is not in the
+ * table: nothing recorded from its home bucket. */
+static __always_inline bool heap_block_surely_absent(__u64 addr, __u32 tgid)
+{
+	return home_empty(ls_heap_hash(addr, tgid));
 }
 
 /* Block `addr` of `tgid` is freed: true when it was in the table. */
@@ -139,7 +145,7 @@ static __always_inline bool heap_block_remove(__u64 addr, __u32 tgid)
 	__u64 h = ls_heap_hash(addr, tgid);
 	int j;
 
-	if (heap_block_surely_absent(addr, tgid))
+	if (home_empty(h))
 		return false;
 	for (j = 0; j <= HEAP_SPILL_BUCKETS; j++) {
 		struct ls_heap_bucket *b = heap_bucket(h + j);

@@ -12,48 +12,22 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-SEC("uprobe")
-int noop_entry(void *ctx)
-{
-	return 0;
-}
+/* A program that does nothing, at `sec`. */
+#define NOOP(sec, name)                                                                            \
+	SEC(sec)                                                                                   \
+	int name(void *ctx)                                                                        \
+	{                                                                                          \
+		return 0;                                                                          \
+	}
 
-SEC("uretprobe")
-int noop_return(void *ctx)
-{
-	return 0;
-}
-
+NOOP("uprobe", noop_entry)
+NOOP("uretprobe", noop_return)
 /* an allocating function's entry and return, where leakscope uses a uprobe
  * session: 0 keeps the return */
-SEC("uprobe")
-int noop_session(void *ctx)
-{
-	return 0;
-}
-
+NOOP("uprobe", noop_session)
 /* fds: the exit of every system call */
-SEC("tp_btf/sys_exit")
-int noop_sys_exit(void *ctx)
-{
-	return 0;
-}
-
+NOOP("tp_btf/sys_exit", noop_sys_exit)
 /* threads, --follow-forks, exec and exit of a traced process */
-SEC("tp_btf/sched_process_fork")
-int noop_fork(void *ctx)
-{
-	return 0;
-}
-
-SEC("tp_btf/sched_process_exec")
-int noop_exec(void *ctx)
-{
-	return 0;
-}
-
-SEC("tp_btf/sched_process_exit")
-int noop_exit(void *ctx)
-{
-	return 0;
-}
+NOOP("tp_btf/sched_process_fork", noop_fork)
+NOOP("tp_btf/sched_process_exec", noop_exec)
+NOOP("tp_btf/sched_process_exit", noop_exit)
