@@ -6,6 +6,7 @@
 #   make lint       clang-format check
 #   make install PREFIX=/usr/local
 
+SHELL	:= /bin/bash
 PREFIX	?= /usr/local
 BUILD	:= build
 CC	?= gcc
@@ -55,7 +56,8 @@ FUZZ_MODS_cfi	    := cfi unwind_table elf_file
 FUZZ_SECONDS ?= 20
 
 .DELETE_ON_ERROR:
-.PHONY: all print-deps deps demo test unit fixtures lint format install clean sanitize valgrind fuzz bench soak
+.PHONY: all print-deps deps matrix-deps demo test unit fixtures lint format install clean sanitize valgrind fuzz bench soak \
+	verifier-report
 
 all: $(BUILD)/leakscope
 
@@ -80,12 +82,16 @@ $(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) include/leakscope.h $(BUILD)/leaks
 $(BUILD)/leakscope: $(OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
+# The kernel matrix's (make matrix): QEMU, a static busybox for the guest's
+# init, depmod/modprobe and xz for the kernels' modules.
+MATRIX_PACKAGES := qemu-system-x86 busybox-static kmod xz-utils
+
 print-deps:
-	@echo $(DEB_PACKAGES)
+	@echo $(DEB_PACKAGES) $(MATRIX_PACKAGES)
 
 # Installs what is missing, once; a no-op when everything is there.
-deps:
-	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+deps matrix-deps:
+	@missing=$$(for p in $(if $(filter matrix-deps,$@),$(MATRIX_PACKAGES),$(DEB_PACKAGES)); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing:" $$missing; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
@@ -109,7 +115,7 @@ fixtures:
 demo: deps all fixtures
 	sh tools/demo.sh $(BUILD)
 
-test: deps all unit fixtures
+test: deps all unit fixtures $(BUILD)/verifier-report
 	sh tests/run.sh $(BUILD)
 
 # The whole suite with the userspace built under ASan and UBSan (the
@@ -181,12 +187,21 @@ SOAK_SECONDS ?= 1800
 soak: deps all $(BENCH_BUILD)/soak_target
 	bash tools/bench/soak/soak.sh $(BUILD) $(SOAK_SECONDS)
 
+# Per BPF program on the running kernel: verified instructions, the stack
+# of its deepest call chain, verification time; fails over budget.
+$(BUILD)/verifier-report: tools/verifier_report.c $(LIB_OBJS)
+	$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDFLAGS) $(LDLIBS)
+
+verifier-report: $(BUILD)/verifier-report
+	$(BUILD)/verifier-report
+	$(BUILD)/verifier-report --fp-only
+
 bench: deps all $(BENCH_BUILD)/noop_probes $(BENCH_BUILD)/mallocbench $(BENCH_BUILD)/million
 	bash tools/bench/bench.sh $(BUILD)
 
 FORMATTED := src/*.c src/*.h include/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/unit/*.h \
 	     tests/unit/fixtures/*.c tests/fuzz/*.c tests/fixtures/*.c tests/fixtures/*.cc \
-	     tools/bench/*.c
+	     tools/bench/*.c tools/*.c
 
 lint:
 	clang-format --dry-run -Werror $(FORMATTED)
@@ -200,3 +215,34 @@ install: $(BUILD)/leakscope
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- Kernel matrix (tests/matrix/) -------------------------------------------
+# The same build run under Debian 12's own kernels, booted in QEMU (TCG: slow,
+# ~20x): each kernel is fetched with apt-get download into $(BUILD)/matrix,
+# never installed. MATRIX_TESTS: an extended regex of the test names to run
+# there (empty: only the kernel's features are shown). Every kernel is run;
+# the target fails if any of them did.
+#   make matrix MATRIX_KERNELS=6.12 MATRIX_TESTS='heap: '
+#   tests/matrix/run-in-kernel.sh 6.1 -- sh -c 'uname -r; bpftool prog list'
+MATRIX_KERNELS ?= 6.1 6.12
+MATRIX_CMD ?= sh tests/matrix/guest-tests.sh $(BUILD)
+# What each matrix kernel runs (the rest runs on the host's): the verifier
+# budget and the refusal fallbacks, heap from the start and by PID, fds and
+# threads, unwinding without frame pointers, a Go target.
+MATRIX_TESTS ?= ^(kernel: |heap: -- command, exact bytes|heap: -p attach|fd/thread: -- command|unwind: -O2 without frame pointers|unwind: fds of a -O2|go: -- command)
+.PHONY: matrix
+
+# $(value ...): a regex's '$' must reach the guest as it was typed, not as a
+# make variable.
+matrix: matrix-deps all unit fixtures $(BUILD)/verifier-report
+	@failed=""; p=0; f=0; mkdir -p $(BUILD)/matrix; for k in $(MATRIX_KERNELS); do \
+		BUILD=$(BUILD) MATRIX_TESTS='$(value MATRIX_TESTS)' \
+			bash tests/matrix/run-in-kernel.sh $$k -- $(MATRIX_CMD) \
+			| tee $(BUILD)/matrix/$$k.out; \
+		[ "$${PIPESTATUS[0]}" = 0 ] || failed="$$failed $$k"; \
+		set -- $$(tr -d '\r' <$(BUILD)/matrix/$$k.out | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' | tail -n 1); \
+		p=$$((p + $${1:-0})); f=$$((f + $${2:-1})); \
+	done; \
+	[ -z "$$failed" ] || echo "matrix: failed on:$$failed"; \
+	echo "matrix: $$p passed, $$f failed"; \
+	[ -z "$$failed" ] && [ "$$f" = 0 ]

@@ -142,21 +142,16 @@ static __always_inline void boundary_begin(struct pt_regs *ctx, struct call_stat
  * --sample most allocations never do. While the call runs, the frames above
  * its entry are as they were when it began.
  */
-static __always_inline __u64 boundary_stack_id(struct call_state *cs, __u32 tgid)
+static __always_inline __u64 boundary_stack_id(struct call_state *cs, enum ls_kind kind, __u32 tgid)
 {
-	struct ls_stack *st;
-
 	if (cs->stack_id)
 		return cs->stack_id;
 	if (!cs->boundary_ip) {
-		count(LS_KIND_HEAP, CNT_STACKS_EMPTY);
+		count(kind, CNT_STACKS_EMPTY);
 		return 0;
 	}
-	st = stack_scratch_buf();
-	if (!st)
-		return 0;
 	cs->stack_id =
-	    store_stack(LS_KIND_HEAP, tgid, st, cs->boundary_ip, cs->boundary_sp, cs->boundary_fp);
+	    store_stack(kind, tgid, cs->boundary_ip, cs->boundary_sp, cs->boundary_fp, 0);
 	return cs->stack_id;
 }
 
@@ -165,7 +160,7 @@ static __always_inline __u64 boundary_stack_id(struct call_state *cs, __u32 tgid
  * 0 when none is in progress: the event at user stack pointer `user_sp` is
  * inside a probed call when it is not above the call's entry.
  */
-static __always_inline __u64 boundary_stack(__u64 user_sp, __u32 *api)
+static __always_inline __u64 boundary_stack(enum ls_kind kind, __u64 user_sp, __u32 *api)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct call_state *cs = call_state(task, 0);
@@ -174,7 +169,7 @@ static __always_inline __u64 boundary_stack(__u64 user_sp, __u32 *api)
 	if (!cs || !cs->boundary_sp || user_sp > cs->boundary_sp)
 		return 0;
 	*api = cs->boundary_api;
-	return boundary_stack_id(cs, task->tgid);
+	return boundary_stack_id(cs, kind, task->tgid);
 }
 
 #endif /* CALL_STATE_BPF_H */

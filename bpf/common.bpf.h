@@ -58,6 +58,8 @@ OBJECT_MAP(thread_objects, 65536);
 /* Live goroutines (bpf/go.bpf.c), here because every kind's stack taken in
  * a goroutine continues with the stack that created it. */
 OBJECT_MAP(goroutine_objects, 65536);
+/* Sampled Go heap objects (bpf/go.bpf.c) */
+OBJECT_MAP(go_heap_objects, 1 << 20);
 
 /* Processes traced by the tracepoint programs (which see every process):
  * tgid -> 1. Userspace adds the target; --follow-forks adds its children. */
@@ -121,6 +123,13 @@ static __always_inline __u64 goroutine_creator(__u64 g)
 	return obj ? obj->where.site.stack_id : 0;
 }
 
+static __always_inline struct ls_stack *stack_scratch_buf(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&stack_scratch, &zero);
+}
+
 /* Appends stored stack `parent` to the first `n` frames of `st`, like Go's
  * "created by" lines; returns the new frame count. */
 static __always_inline int append_parent(struct ls_stack *st, int n, __u64 *h, __u64 parent)
@@ -145,41 +154,53 @@ static __always_inline int append_parent(struct ls_stack *st, int n, __u64 *h, _
 #include "unwind.bpf.h"
 
 /*
- * Completes `st` (the scratch buffer) from its first frame `first_ip` by
- * walking the stack above `low_sp` with the unwind tables (--unwind) or the
- * frame records from `fp`, then the frames of stored stack `parent` (0:
- * none), stores it and returns its id, 0 when lost. A walk from the same
- * place over the same words is recalled instead (stack_memo.bpf.h).
+ * Stores the user stack whose first frame is `first_ip` in the stack map
+ * and returns its id, 0 when lost: the walk above `low_sp` with the unwind
+ * tables (--unwind) or the frame records from `fp`, then the frames of
+ * stored stack `parent` (0: none). A walk from the same place over the same
+ * words is recalled instead (stack_memo.bpf.h). `kind_tgid` is the kind
+ * (counters) << 32 | the process.
+ *
+ * A global function: the verifier checks it once per program, not at each
+ * place a stack is taken, and its frame is not added to its callers'.
  */
-static __always_inline __u64 store_stack_parent(enum ls_kind kind, __u32 tgid, struct ls_stack *st,
-						__u64 first_ip, __u64 low_sp, __u64 fp,
-						__u64 parent)
+__noinline __weak __u64 stack_store(__u64 kind_tgid, __u64 first_ip, __u64 low_sp, __u64 fp,
+				    __u64 parent)
 {
-	struct memo_key key = {
-	    .tgid = tgid,
-	    .pc = first_ip,
-	    .sp = low_sp,
-	    .parent = parent,
-	    .generation = unwind_generation(),
-	};
+	enum ls_kind kind = kind_tgid >> 32;
 	__u64 h = hash_mix(0xcbf29ce484222325ULL, first_ip);
-	struct memo_hit hit;
-	struct stack_memo *m;
-	__u32 status, bp_used, slot = 0;
-	int walked, n;
+	struct ls_stack *st = stack_scratch_buf();
+	struct stack_memo *m = memo_in_progress();
+	struct walk *w;
+	__u32 walked;
+	int n;
 
-	if (memo_recall(&key, fp, &hit, &slot)) {
-		count_walk(kind, hit.walk_status, hit.walk_frames, hit.frames);
+	if (!st || !m)
+		return 0;
+	m->key.tgid = (__u32)kind_tgid;
+	m->key.pc = first_ip;
+	m->key.sp = low_sp;
+	m->key.parent = parent;
+	m->key.generation = unwind_generation();
+	if (memo_recall(m, fp)) {
+		count_walk(kind, m->walk_status, m->walk_frames, m->frames);
 		count(kind, CNT_STACKS_RECALLED);
-		return hit.stack_id;
+		return m->stack_id;
 	}
-	m = memo_begin(&key, slot);
+	memo_begin(m);
 	st->ips[0] = first_ip;
 	/* the frame of first_ip has sp low_sp + 8 (its return address's slot
 	 * is at low_sp at a function entry) */
-	walked = unwind_walk(first_ip, low_sp + 8, fp, &h, &status, &bp_used);
+	w = unwind_walk(first_ip, low_sp + 8, fp, h);
+	if (!w)
+		return 0;
+	h = w->h;
+	walked = w->n > MAX_STACK_DEPTH ? MAX_STACK_DEPTH : w->n;
+	/* what is indexed with n is masked: hide the range from the
+	 * compiler, or it drops the masks the verifier needs */
+	asm volatile("" : "+r"(walked));
 	n = append_parent(st, walked, &h, parent);
-	count_walk(kind, status, walked, n);
+	count_walk(kind, w->status, walked, n);
 	if (n < MAX_STACK_DEPTH)
 		st->ips[n & (MAX_STACK_DEPTH - 1)] = 0; /* readers stop here */
 	if (!h)
@@ -191,68 +212,39 @@ static __always_inline __u64 store_stack_parent(enum ls_kind kind, __u32 tgid, s
 		count(kind, CNT_STACKS_FULL);
 		return 0;
 	}
-	if (m) {
-		m->bp = fp;
-		m->bp_used = bp_used;
-		m->walk_status = status;
-		m->walk_frames = walked;
-		m->frames = n;
-		memo_keep(m, h);
-	}
+	m->bp = fp;
+	m->bp_used = w->start_bp_used;
+	m->walk_status = w->status;
+	m->walk_frames = walked;
+	m->frames = n;
+	memo_keep(m, h);
 	return h;
 }
 
-static __always_inline __u64 store_stack(enum ls_kind kind, __u32 tgid, struct ls_stack *st,
-					 __u64 first_ip, __u64 low_sp, __u64 fp)
+/* The stack of a `kind` object of process `tgid` from its first frame. */
+static __always_inline __u64 store_stack(enum ls_kind kind, __u32 tgid, __u64 first_ip,
+					 __u64 low_sp, __u64 fp, __u64 parent)
 {
-	return store_stack_parent(kind, tgid, st, first_ip, low_sp, fp, 0);
-}
-
-static __always_inline struct ls_stack *stack_scratch_buf(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&stack_scratch, &zero);
-}
-
-/*
- * The user stack at the entry of a probed function: the return address into
- * its caller sits at `entry_sp`, while rbp still holds the caller's frame,
- * whose saved return address leads to the caller's caller. Reading [sp] first
- * is what keeps the function that called the API in the stack
- * (bpf_get_stack would start at the caller's caller).
- */
-static __always_inline __u64 capture_user_stack(enum ls_kind kind, __u64 entry_sp, __u64 fp)
-{
-	struct ls_stack *st = stack_scratch_buf();
-	__u64 ret = 0;
-
-	if (!st)
-		return 0;
-	if (bpf_probe_read_user(&ret, sizeof(ret), (void *)entry_sp) || !ret) {
-		count(kind, CNT_STACKS_EMPTY);
-		return 0;
-	}
-	return store_stack(kind, current_tgid(), st, ret, entry_sp, fp);
+	if (test_reject & (1u << kind))
+		test_overflow_stack();
+	return stack_store((__u64)kind << 32 | tgid, first_ip, low_sp, fp, parent);
 }
 
 /* The user stack at a syscall or scheduler event: the interrupted
- * instruction, then the frame records. Complete only when the code that made
- * the call keeps frame pointers (Go, -fno-omit-frame-pointer builds). */
-static __always_inline __u64 capture_regs_stack(enum ls_kind kind, struct pt_regs *regs)
+ * instruction at `ip` with registers `sp` and `bp`, then the frame records.
+ * Complete only when the code that made the call keeps frame pointers (Go,
+ * -fno-omit-frame-pointer builds) or has unwind tables. In a goroutine
+ * (r14 holds the current g in Go code) the stack goes on with the one that
+ * created it. */
+static __always_inline __u64 capture_regs_stack(enum ls_kind kind, __u32 tgid, __u64 ip, __u64 sp,
+						__u64 bp, __u64 r14)
 {
-	struct ls_stack *st = stack_scratch_buf();
-
-	if (!st)
-		return 0;
-	if (!regs->ip) {
+	if (!ip) {
 		count(kind, CNT_STACKS_EMPTY);
 		return 0;
 	}
-	/* in a goroutine: continued by the stack that created it */
-	/* the interrupted frame's sp is regs->sp: one slot above low_sp */
-	return store_stack_parent(kind, current_tgid(), st, regs->ip, regs->sp - 8, regs->bp,
-				  goroutine_creator(regs->r14));
+	/* the interrupted frame's sp is sp: one slot above low_sp */
+	return store_stack(kind, tgid, ip, sp - 8, bp, goroutine_creator(r14));
 }
 
 /*
@@ -331,52 +323,96 @@ static __always_inline bool is_target(__u32 tgid)
 	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
 }
 
-/* An object goes away: its totals entry gives back what it held. */
-static __always_inline void object_release(void *objects, enum ls_kind kind, __u32 tgid, __u64 id)
+/* The map of a kind's outstanding objects (heap blocks are elsewhere). */
+static __always_inline void *object_map(enum ls_kind kind)
 {
-	struct ls_object_key key = {.id = id, .tgid = tgid, .kind = kind};
-	struct ls_object *found = bpf_map_lookup_elem(objects, &key);
+	switch (kind) {
+	case LS_KIND_FD:
+		return &fd_objects;
+	case LS_KIND_THREAD:
+		return &thread_objects;
+	case LS_KIND_GOROUTINE:
+		return &goroutine_objects;
+	case LS_KIND_GO_HEAP:
+		return &go_heap_objects;
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * Object `id` of process (kind_tgid & 0xffffffff), of kind (kind_tgid >>
+ * 32), goes away: its totals entry gives back what it held. A global
+ * function, as object_acquired(): checked once, and its frame not added to
+ * the stack walk's.
+ */
+__noinline __weak int object_released(__u64 kind_tgid, __u64 id)
+{
+	enum ls_kind kind = kind_tgid >> 32;
+	struct ls_object_key key = {.id = id, .tgid = (__u32)kind_tgid, .kind = kind};
+	void *objects = object_map(kind);
+	struct ls_object *found = objects ? bpf_map_lookup_elem(objects, &key) : NULL;
 	struct ls_object obj;
 
 	if (!found) {
 		count(kind, CNT_UNKNOWN_RELEASES);
-		return;
+		return 0;
 	}
 	obj = *found;
 	/* Whoever deletes it accounts for it, so a racing double release
 	 * counts once. */
 	if (bpf_map_delete_elem(objects, &key))
-		return;
+		return 0;
 	totals_sub(&obj.where, obj.size, 1);
 	count(kind, CNT_RELEASED);
+	return 0;
 }
 
-/* An object of `size` bytes is acquired at `site`, now. */
-static __always_inline void object_acquire(void *objects, __u64 id, __u64 size,
-					   const struct ls_site *site)
+static __always_inline void object_release(enum ls_kind kind, __u32 tgid, __u64 id)
 {
-	struct ls_object_key key = {.id = id, .tgid = site->tgid, .kind = site->kind};
-	struct ls_object obj = {.where.site = *site, .size = size};
+	object_released((__u64)kind << 32 | tgid, id);
+}
+
+/* Object `id` of `size` bytes is acquired at the site (stack_id, and
+ * tgid << 32 | kind << 16 | api, as struct ls_site), now. */
+__noinline __weak int object_acquired(__u64 id, __u64 size, __u64 stack_id, __u64 who)
+{
+	struct ls_object obj = {.where.site = {.stack_id = stack_id,
+					       .tgid = who >> 32,
+					       .kind = (__u16)(who >> 16),
+					       .api = (__u16)who},
+				.size = size};
+	struct ls_object_key key = {.id = id, .tgid = who >> 32, .kind = (__u16)(who >> 16)};
+	void *objects = object_map(key.kind);
 	struct ls_totals *t;
 	long err;
 
+	if (!objects)
+		return 0;
 	t = totals_for(&obj.where);
 	if (!t)
-		return;
+		return 0;
 	err = bpf_map_update_elem(objects, &key, &obj, BPF_NOEXIST);
 	if (err == -EEXIST) {
 		/* Handed out again while we think it is live: its release was
 		 * missed (an unprobed path). Retire the old one first. */
-		object_release(objects, site->kind, site->tgid, id);
+		object_release(key.kind, key.tgid, id);
 		err = bpf_map_update_elem(objects, &key, &obj, BPF_NOEXIST);
 	}
 	if (err) {
-		count(site->kind, CNT_OBJECTS_FULL);
-		return;
+		count(key.kind, CNT_OBJECTS_FULL);
+		return 0;
 	}
 	__sync_fetch_and_add(&t->bytes, size);
 	__sync_fetch_and_add(&t->count, 1);
-	count(site->kind, CNT_ACQUIRED);
+	count(key.kind, CNT_ACQUIRED);
+	return 0;
+}
+
+static __always_inline void object_acquire(__u64 id, __u64 size, const struct ls_site *site)
+{
+	object_acquired(id, size, site->stack_id,
+			(__u64)site->tgid << 32 | (__u64)site->kind << 16 | site->api);
 }
 
 #endif /* COMMON_BPF_H */

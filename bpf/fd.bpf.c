@@ -138,15 +138,16 @@ static __always_inline void fd_site(struct pt_regs *regs, __u32 tgid, __u32 api,
 {
 	site->tgid = tgid;
 	site->kind = LS_KIND_FD;
-	site->stack_id = boundary_stack(regs->sp, &api);
+	site->stack_id = boundary_stack(LS_KIND_FD, regs->sp, &api);
 	if (!site->stack_id)
-		site->stack_id = capture_regs_stack(LS_KIND_FD, regs);
+		site->stack_id =
+		    capture_regs_stack(LS_KIND_FD, tgid, regs->ip, regs->sp, regs->bp, regs->r14);
 	site->api = api;
 }
 
 static __always_inline void fd_release(__u32 tgid, long fd)
 {
-	object_release(&fd_objects, LS_KIND_FD, tgid, fd);
+	object_release(LS_KIND_FD, tgid, fd);
 }
 
 static __always_inline void acquire_one(struct pt_regs *regs, __u32 tgid, __u32 api, long fd)
@@ -154,7 +155,7 @@ static __always_inline void acquire_one(struct pt_regs *regs, __u32 tgid, __u32 
 	struct ls_site site;
 
 	fd_site(regs, tgid, api, &site);
-	object_acquire(&fd_objects, fd, 0, &site);
+	object_acquire(fd, 0, &site);
 }
 
 /* dup2 and dup3 close newfd if it was open; about one leakscope did not see
@@ -177,59 +178,84 @@ static __always_inline void acquire_pair(struct pt_regs *regs, __u32 tgid, __u32
 	if (bpf_probe_read_user(fds, sizeof(fds), (void *)fds_ptr))
 		return;
 	fd_site(regs, tgid, api, &site);
-	object_acquire(&fd_objects, fds[0], 0, &site);
-	object_acquire(&fd_objects, fds[1], 0, &site);
+	object_acquire(fds[0], 0, &site);
+	object_acquire(fds[1], 0, &site);
 }
 
+/* A received message's control data, walked a control message at a time.
+ * In a per-CPU map: the fds alone would take a quarter of the stack. */
 struct rights_walk {
 	struct ls_site site;
 	__u64 control, len, off;
-};
-
-/* One control message of a received msghdr; 1 to stop. */
-static long take_rights(__u64 i, struct rights_walk *w)
-{
+	struct user_msghdr msg;
 	struct cmsghdr cm;
 	int fds[MAX_RIGHTS];
-	__u64 n, k, bytes;
+};
 
-	if (w->off + sizeof(cm) > w->len ||
-	    bpf_probe_read_user(&cm, sizeof(cm), (void *)(w->control + w->off)))
+SCRATCH_MAP(rights_scratch, struct rights_walk);
+
+static __always_inline struct rights_walk *rights_state(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&rights_scratch, &zero);
+}
+
+/* The k-th fd of the current SCM_RIGHTS message. One object_acquire()
+ * for the verifier to check, not one per fd of an unrolled loop. */
+static long acquire_right(__u64 k, void *unused)
+{
+	struct rights_walk *w = rights_state();
+
+	if (!w)
 		return 1;
-	if (cm.cmsg_len < sizeof(cm) || w->off + cm.cmsg_len > w->len)
+	object_acquire(w->fds[k & (MAX_RIGHTS - 1)], 0, &w->site);
+	return 0;
+}
+
+/* One control message of a received msghdr; 1 to stop. */
+static long take_rights(__u64 i, void *unused)
+{
+	struct rights_walk *w = rights_state();
+	__u64 n, bytes;
+
+	if (!w || w->off + sizeof(w->cm) > w->len ||
+	    bpf_probe_read_user(&w->cm, sizeof(w->cm), (void *)(w->control + w->off)))
 		return 1;
-	if (cm.cmsg_level == SOL_SOCKET && cm.cmsg_type == SCM_RIGHTS) {
-		n = (cm.cmsg_len - sizeof(cm)) / sizeof(int);
+	if (w->cm.cmsg_len < sizeof(w->cm) || w->off + w->cm.cmsg_len > w->len)
+		return 1;
+	if (w->cm.cmsg_level == SOL_SOCKET && w->cm.cmsg_type == SCM_RIGHTS) {
+		n = (w->cm.cmsg_len - sizeof(w->cm)) / sizeof(int);
 		if (n > MAX_RIGHTS) {
 			count(LS_KIND_FD, CNT_OBJECTS_FULL);
 			n = MAX_RIGHTS;
 		}
 		/* the mask only tells the verifier what the clamp above did */
-		bytes = (n * sizeof(int)) & (sizeof(fds) - 1);
+		bytes = (n * sizeof(int)) & (sizeof(w->fds) - 1);
 		if (n == MAX_RIGHTS)
-			bytes = sizeof(fds);
-		if (bpf_probe_read_user(fds, bytes, (void *)(w->control + w->off + sizeof(cm))))
+			bytes = sizeof(w->fds);
+		if (bpf_probe_read_user(w->fds, bytes,
+					(void *)(w->control + w->off + sizeof(w->cm))))
 			return 1;
-		for (k = 0; k < MAX_RIGHTS && k < n; k++)
-			object_acquire(&fd_objects, fds[k], 0, &w->site);
+		bpf_loop(n, acquire_right, NULL, 0);
 	}
-	w->off += (cm.cmsg_len + 7) & ~7ULL; /* CMSG_ALIGN */
+	w->off += (w->cm.cmsg_len + 7) & ~7ULL; /* CMSG_ALIGN */
 	return 0;
 }
 
 /* recvmsg: the fds passed with SCM_RIGHTS, counted at the receiving stack. */
 static __always_inline void acquire_rights(struct pt_regs *regs, __u32 tgid)
 {
-	struct user_msghdr msg;
-	struct rights_walk w = {};
+	struct rights_walk *w = rights_state();
 
-	if (bpf_probe_read_user(&msg, sizeof(msg), (void *)regs->si) || !msg.msg_control ||
-	    msg.msg_controllen < sizeof(struct cmsghdr))
+	if (!w || bpf_probe_read_user(&w->msg, sizeof(w->msg), (void *)regs->si) ||
+	    !w->msg.msg_control || w->msg.msg_controllen < sizeof(struct cmsghdr))
 		return;
-	w.control = (__u64)msg.msg_control;
-	w.len = msg.msg_controllen;
-	fd_site(regs, tgid, LS_API_RECVMSG, &w.site);
-	bpf_loop(4, take_rights, &w, 0);
+	w->control = (__u64)w->msg.msg_control;
+	w->len = w->msg.msg_controllen;
+	w->off = 0;
+	fd_site(regs, tgid, LS_API_RECVMSG, &w->site);
+	bpf_loop(4, take_rights, NULL, 0);
 }
 
 struct range_walk {
@@ -327,12 +353,15 @@ int BPF_PROG(fd_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 }
 
 /* The process is gone, and its fds with it. */
+/* The tracepoint's second argument, group_dead, came after 6.12; the count
+ * of live threads it is computed from is there on every kernel (do_exit()
+ * takes the exiting thread off it before the tracepoint). */
 SEC("tp_btf/sched_process_exit")
-int BPF_PROG(fd_process_exit, struct task_struct *p, bool group_dead)
+int BPF_PROG(fd_process_exit, struct task_struct *p)
 {
 	struct range_walk w = {.tgid = p->tgid, .first = 0, .last = ~0U};
 
-	if (!group_dead || !is_target(w.tgid))
+	if (BPF_CORE_READ(p, signal, live.counter) || !is_target(w.tgid))
 		return 0;
 	bpf_for_each_map_elem(&fd_objects, release_in_range, &w, 0);
 	return 0;

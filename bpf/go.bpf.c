@@ -41,14 +41,6 @@ __u64 go_rate_addr = 0;
 
 #define SIGSTOP 19
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1 << 20);
-	__type(key, struct ls_object_key);
-	__type(value, struct ls_object);
-} go_heap_objects SEC(".maps");
-
 /* newproc1 entry -> its return: the creator stack, per thread. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -65,11 +57,8 @@ int BPF_KPROBE(go_newproc1)
 		__u64 next_fp;
 		__u64 ret;
 	} rec;
-	struct ls_stack *st = stack_scratch_buf();
 	__u64 pid_tgid = bpf_get_current_pid_tgid(), sp = 0, bp = 0, id = 0;
 
-	if (!st)
-		return 0;
 	/* runtime.newproc's frame: its saved bp is the `go` statement's
 	 * function's frame, its return address is in that function. */
 	if (bpf_probe_read_user(&sp, sizeof(sp), (void *)(callergp + G_SCHED_SP)) ||
@@ -77,8 +66,8 @@ int BPF_KPROBE(go_newproc1)
 	    bpf_probe_read_user(&rec, sizeof(rec), (void *)bp) || !rec.ret) {
 		count(LS_KIND_GOROUTINE, CNT_STACKS_EMPTY);
 	} else {
-		id = store_stack_parent(LS_KIND_GOROUTINE, pid_tgid >> 32, st, rec.ret, sp,
-					rec.next_fp, goroutine_creator(callergp));
+		id = store_stack(LS_KIND_GOROUTINE, pid_tgid >> 32, rec.ret, sp, rec.next_fp,
+				 goroutine_creator(callergp));
 	}
 	bpf_map_update_elem(&go_pending, &pid_tgid, &id, BPF_ANY);
 	return 0;
@@ -97,14 +86,14 @@ int BPF_KPROBE(go_newproc1_result)
 		return 0;
 	site.stack_id = *id;
 	bpf_map_delete_elem(&go_pending, &pid_tgid);
-	object_acquire(&goroutine_objects, GO_RET1(ctx), 0, &site);
+	object_acquire(GO_RET1(ctx), 0, &site);
 	return 0;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(go_goexit0)
 {
-	object_release(&goroutine_objects, LS_KIND_GOROUTINE, current_tgid(), GO_ARG1(ctx));
+	object_release(LS_KIND_GOROUTINE, current_tgid(), GO_ARG1(ctx));
 	return 0;
 }
 
@@ -112,20 +101,17 @@ SEC("uprobe")
 int BPF_KPROBE(go_malloc)
 {
 	__u64 p = GO_ARG1(ctx), size = GO_ARG2(ctx);
-	struct ls_stack *st = stack_scratch_buf();
 	struct ls_site site = {
 	    .tgid = current_tgid(), .kind = LS_KIND_GO_HEAP, .api = LS_API_GO_MALLOC};
 	__u64 sp = PT_REGS_SP(ctx), ret = 0;
 
-	if (!st)
-		return 0;
 	/* at the entry: the caller's return address at [sp], its frame in rbp */
 	if (bpf_probe_read_user(&ret, sizeof(ret), (void *)sp) || !ret)
 		count(LS_KIND_GO_HEAP, CNT_STACKS_EMPTY);
 	else
-		site.stack_id = store_stack_parent(LS_KIND_GO_HEAP, site.tgid, st, ret, sp,
-						   PT_REGS_FP(ctx), goroutine_creator(ctx->r14));
-	object_acquire(&go_heap_objects, p, size, &site);
+		site.stack_id = store_stack(LS_KIND_GO_HEAP, site.tgid, ret, sp, PT_REGS_FP(ctx),
+					    goroutine_creator(ctx->r14));
+	object_acquire(p, size, &site);
 	return 0;
 }
 
@@ -139,7 +125,7 @@ int BPF_KPROBE(go_free_special)
 	if (bpf_probe_read_user(&kind, sizeof(kind), (void *)(special + SPECIAL_KIND)) ||
 	    kind != KIND_SPECIAL_PROFILE)
 		return 0;
-	object_release(&go_heap_objects, LS_KIND_GO_HEAP, current_tgid(), p);
+	object_release(LS_KIND_GO_HEAP, current_tgid(), p);
 	return 0;
 }
 

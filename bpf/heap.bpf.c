@@ -167,7 +167,7 @@ static __always_inline void record(__u64 addr, struct call_state *cs, struct tas
 	if (!block.count)
 		return;
 	/* walked only now: an allocation passed over costs no stack */
-	block.stack_id = boundary_stack_id(cs, block.tgid);
+	block.stack_id = boundary_stack_id(cs, LS_KIND_HEAP, block.tgid);
 	block.gen = current_gen();
 	/* Handed out again while we think it is live: its free was missed
 	 * (an unprobed path). The old block goes first. */

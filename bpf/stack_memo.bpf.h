@@ -180,20 +180,16 @@ static __always_inline __u64 memo_seq(struct stack_memo *m)
 	return seq;
 }
 
-/* What a recalled memo says of its walk. */
-struct memo_hit {
-	__u64 stack_id;
-	__u32 walk_status, walk_frames, frames;
-};
-
 /*
- * Looks for a memo of a walk from `key` that would find the same stack now:
- * true and `hit` filled when there is one. Otherwise `*slot` is where the
- * walk about to be made is to be kept: a free slot of the set, or any.
+ * Looks for a memo of a walk from the key of `cur`, the memo in progress
+ * (per CPU: no key or result on the BPF stack), that would find the same
+ * stack now: true and its stack_id, walk_status, walk_frames and frames
+ * copied into `cur` when there is one. Otherwise cur->slot is where the walk
+ * about to be made is to be kept: a free slot of the set, or any.
  */
-static __always_inline bool memo_recall(struct memo_key *key, __u64 bp, struct memo_hit *hit,
-					__u32 *slot)
+static __always_inline bool memo_recall(struct stack_memo *cur, __u64 bp)
 {
+	struct memo_key *key = &cur->key;
 	__u64 h = hash_mix(hash_mix(hash_mix(key->pc, key->sp), key->parent),
 			   (__u64)key->tgid << 32 | key->generation);
 	__u32 set = (h & (MEMO_SLOTS / MEMO_WAYS - 1)) * MEMO_WAYS, way, free_way = MEMO_WAYS;
@@ -210,30 +206,24 @@ static __always_inline bool memo_recall(struct memo_key *key, __u64 bp, struct m
 			free_way = way; /* never written */
 		if ((seq & 1) || !memo_key_equal(&m->key, key) || !memo_still_true(m, bp))
 			continue;
-		hit->stack_id = m->stack_id;
-		hit->walk_status = m->walk_status;
-		hit->walk_frames = m->walk_frames;
-		hit->frames = m->frames;
+		cur->stack_id = m->stack_id;
+		cur->walk_status = m->walk_status;
+		cur->walk_frames = m->walk_frames;
+		cur->frames = m->frames;
 		asm volatile("" ::: "memory");
 		if (memo_seq(m) == seq) /* else rewritten while we read it */
 			return true;
 	}
-	*slot = set + (free_way < MEMO_WAYS ? free_way : bpf_get_prandom_u32() % MEMO_WAYS);
+	cur->slot = set + (free_way < MEMO_WAYS ? free_way : bpf_get_prandom_u32() % MEMO_WAYS);
 	return false;
 }
 
-/* A walk from `key` starts: nothing read yet; kept in `slot` if it ends. */
-static __always_inline struct stack_memo *memo_begin(struct memo_key *key, __u32 slot)
+/* A walk from cur->key starts: nothing read yet; kept in cur->slot if it
+ * ends. */
+static __always_inline void memo_begin(struct stack_memo *cur)
 {
-	struct stack_memo *m = memo_in_progress();
-
-	if (m) {
-		m->key = *key;
-		m->slot = slot;
-		m->nreads = 0;
-		m->nwindows = 0;
-	}
-	return m;
+	cur->nreads = 0;
+	cur->nwindows = 0;
 }
 
 /* The walk begun by memo_begin() found `stack_id`: keep it, unless it read

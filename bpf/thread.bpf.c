@@ -56,25 +56,23 @@ int BPF_PROG(thread_fork, struct task_struct *parent, struct task_struct *child)
 		return 0;
 	}
 	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	site.stack_id = boundary_stack(BPF_CORE_READ(regs, sp), &api);
-	if (!site.stack_id) {
-		struct pt_regs user = {};
-
-		bpf_probe_read_kernel(&user, sizeof(user), regs);
-		site.stack_id = capture_regs_stack(LS_KIND_THREAD, &user);
-	}
+	site.stack_id = boundary_stack(LS_KIND_THREAD, BPF_CORE_READ(regs, sp), &api);
+	if (!site.stack_id)
+		site.stack_id = capture_regs_stack(LS_KIND_THREAD, tgid, BPF_CORE_READ(regs, ip),
+						   BPF_CORE_READ(regs, sp), BPF_CORE_READ(regs, bp),
+						   BPF_CORE_READ(regs, r14));
 	site.api = api;
-	object_acquire(&thread_objects, child->pid, 0, &site);
+	object_acquire(child->pid, 0, &site);
 	return 0;
 }
 
 SEC("tp_btf/sched_process_exit")
-int BPF_PROG(thread_exit, struct task_struct *p, bool group_dead)
+int BPF_PROG(thread_exit, struct task_struct *p)
 {
 	/* The main thread ending is the process ending, not a thread exit. */
 	if (p->pid == p->tgid || !is_target(p->tgid))
 		return 0;
-	object_release(&thread_objects, LS_KIND_THREAD, p->tgid, p->pid);
+	object_release(LS_KIND_THREAD, p->tgid, p->pid);
 	return 0;
 }
 

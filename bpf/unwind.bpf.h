@@ -2,13 +2,19 @@
 /*
  * User stacks walked with the unwind tables userspace builds from .eh_frame
  * and .debug_frame (include/unwind.h), frame pointers where a table has no
- * row. Included by common.bpf.h; store_stack_parent() calls unwind_walk().
+ * row. Included by common.bpf.h; stack_store() calls unwind_walk().
  *
  * One frame per bpf_loop() iteration, so the verifier sees the step once:
  * find the mapping of the pc (bpf_find_vma(), cached for the walk) and its
  * file's table (by device and inode), the row (binary search), then the CFA
  * from rsp or rbp, the return address at CFA - 8, the caller's rbp where the
  * row saved it.
+ *
+ * Verifier budget: the walk's state lives in a per-CPU map, not on the
+ * 512-byte stack (the kernel adds the callback's frame to its caller's), and
+ * the row search takes a fixed number of steps with no branch on the data:
+ * a verifier that re-walks the callback until its states converge then has
+ * one path to follow, not two per step.
  */
 #ifndef UNWIND_BPF_H
 #define UNWIND_BPF_H
@@ -39,6 +45,36 @@ struct {
 	__type(value, struct ls_unwind_config);
 } unwind_config SEC(".maps") __weak;
 
+/*
+ * Set by userspace before load when the kernel refused the table walk: the
+ * verifier then never sees it (a known constant prunes the branch), and
+ * stacks are walked by frame pointers only.
+ */
+const volatile bool unwind_fp_only __weak = false;
+
+/*
+ * Tests only (LEAKSCOPE_TEST_REJECT in src/bpf_load.c): a verifier refusal
+ * made on purpose, by a frame too large for the stack. Bit (1 << kind):
+ * every program taking a stack of that kind; TEST_REJECT_TABLES: the table
+ * walk. Pruned by the verifier when 0, as everything under a constant.
+ */
+const volatile __u32 test_reject __weak = 0;
+#define TEST_REJECT_TABLES (1u << 31)
+
+/* A frame of 480 bytes: any chain of calls through it is over 512. A
+ * function of its own, so that its callers' frames do not grow when it is
+ * not called (the verifier counts a call it never follows as 32 bytes). */
+static __noinline int test_overflow_stack(void)
+{
+	__u64 pad[60];
+
+	/* both ends written, the array escaping: the frame holds it all */
+	pad[0] = 0;
+	pad[59] = 0;
+	asm volatile("" : : "r"(pad) : "memory");
+	return 0;
+}
+
 /* binary search steps: 2^25 > rows per file */
 #define ROW_STEPS   25
 #define PAGE_SHIFT_ 12
@@ -55,10 +91,17 @@ struct seen_vma {
 	__u32 first_row, nrows;
 };
 
+/* bpf_find_vma's callback: the file and place of the mapping. */
+struct vma_info {
+	__u64 start, end, pgoff, ino;
+	__u32 dev, found;
+};
+
 struct walk {
 	__u64 pc, sp, bp, h;
 	__u32 n, status;
 	__u32 tables;		 /* 0: frame pointers only */
+	__u32 depth;		 /* frames to walk, the first included */
 	struct seen_vma vmas[2]; /* frames alternate between a few files */
 	__u32 next_vma;
 	/* What the walk's result depends on in rbp. Code without frame
@@ -66,8 +109,20 @@ struct walk {
 	 * (stack_memo.bpf.h) checks rbp, or the word it was restored from,
 	 * only when a frame used it for its CFA. */
 	__u32 bp_restored, start_bp_used;
-	__u64 bp_from; /* where the current rbp was read, 0: noted or none */
+	__u64 bp_from;	     /* where the current rbp was read, 0: noted or none */
+	struct vma_info vma; /* bpf_find_vma's answer */
+	__u64 words[2];	     /* what a step reads of the stack */
 };
+
+/* One walk per CPU at a time: programs of one CPU do not nest here. */
+SCRATCH_MAP(walk_scratch, struct walk);
+
+static __always_inline struct walk *walk_state(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&walk_scratch, &zero);
+}
 
 /* A frame finds its CFA from rbp: the walk depends on rbp's value. */
 static __always_inline void use_bp(struct walk *w)
@@ -79,28 +134,23 @@ static __always_inline void use_bp(struct walk *w)
 	w->bp_from = 0;
 }
 
-/* bpf_find_vma's callback: the file and place of the mapping. */
-struct vma_info {
-	__u64 start, end, pgoff, ino;
-	__u32 dev, found;
-};
-
-/* vma is a kernel pointer the verifier trusts: plain loads, no helper calls. */
-static long vma_info_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
+/* vma is a kernel pointer the verifier trusts: plain loads, no helper calls
+ * but the lookup of where the answer goes. */
+static long vma_info_cb(struct task_struct *task, struct vm_area_struct *vma, void *unused)
 {
-	struct vma_info *v = data;
+	struct walk *w = walk_state();
 	struct file *f = vma->vm_file;
 	struct inode *inode;
 
-	if (!f)
+	if (!w || !f)
 		return 0;
 	inode = f->f_inode;
-	v->start = vma->vm_start;
-	v->end = vma->vm_end;
-	v->pgoff = vma->vm_pgoff;
-	v->ino = inode->i_ino;
-	v->dev = inode->i_sb->s_dev;
-	v->found = 1;
+	w->vma.start = vma->vm_start;
+	w->vma.end = vma->vm_end;
+	w->vma.pgoff = vma->vm_pgoff;
+	w->vma.ino = inode->i_ino;
+	w->vma.dev = inode->i_sb->s_dev;
+	w->vma.found = 1;
 	return 0;
 }
 
@@ -108,7 +158,6 @@ static long vma_info_cb(struct task_struct *task, struct vm_area_struct *vma, vo
  * process's VMAs; NULL when pc is in no file that has one. */
 static __always_inline struct seen_vma *vma_of(struct walk *w, __u64 pc)
 {
-	struct vma_info v = {};
 	struct ls_unwind_file_key key = {};
 	struct ls_unwind_file *f;
 	struct seen_vma *s;
@@ -117,66 +166,79 @@ static __always_inline struct seen_vma *vma_of(struct walk *w, __u64 pc)
 	for (k = 0; k < 2; k++)
 		if (pc >= w->vmas[k].start && pc < w->vmas[k].end)
 			return w->vmas[k].nrows ? &w->vmas[k] : NULL;
-	if (bpf_find_vma(bpf_get_current_task_btf(), pc, vma_info_cb, &v, 0) || !v.found)
+	w->vma.found = 0;
+	if (bpf_find_vma(bpf_get_current_task_btf(), pc, vma_info_cb, NULL, 0) || !w->vma.found)
 		return NULL;
-	key.ino = v.ino;
-	key.dev = v.dev;
+	key.ino = w->vma.ino;
+	key.dev = w->vma.dev;
 	f = bpf_map_lookup_elem(&unwind_files, &key);
 	s = &w->vmas[w->next_vma & 1];
 	w->next_vma++;
-	s->start = v.start;
-	s->end = v.end;
+	s->start = w->vma.start;
+	s->end = w->vma.end;
 	s->nrows = f ? f->nrows : 0;
 	s->first_row = f ? f->first_row : 0;
-	s->bias = (v.pgoff << PAGE_SHIFT_) - v.start + (f ? f->delta : 0);
+	s->bias = (w->vma.pgoff << PAGE_SHIFT_) - w->vma.start + (f ? f->delta : 0);
 	return s->nrows ? s : NULL;
 }
 
-/* The row of pc (a return address: its call is at pc - 1), or NULL. */
+/* All ones when a <= b, else 0, computed without a branch (BPF has no
+ * conditional move: the compiler would make a select a branch, and the
+ * verifier follow both ways at every step). */
+static __always_inline __u64 mask_le(__u64 a, __u64 b)
+{
+	__u64 m = ~(__u64)(((__s64)b - (__s64)a) >> 63);
+
+	asm volatile("" : "+r"(m));
+	return m;
+}
+
+/* The row of pc (a return address: its call is at pc - 1), or NULL: the last
+ * row at or before it, found in ROW_STEPS halvings whatever the table's size
+ * (a step past the end of the search looks at the same row again). */
 static __always_inline struct ls_unwind_row *unwind_row(struct walk *w, __u64 pc)
 {
 	struct seen_vma *m = vma_of(w, pc);
-	__u32 lo = 0, hi, mid, k, first;
-	__u64 rel;
+	struct ls_unwind_row *r;
+	__u64 rel, base, n, half;
+	__u32 idx, k;
 
 	if (!m)
 		return NULL;
+	if (test_reject & TEST_REJECT_TABLES)
+		test_overflow_stack();
 	rel = pc + m->bias;
 	if (rel > 0xffffffffULL)
 		return NULL;
-	first = m->first_row;
-	hi = m->nrows;
-	for (k = 0; k < ROW_STEPS && lo < hi; k++) {
-		__u32 idx;
-		struct ls_unwind_row *r;
-
-		mid = (lo + hi) / 2;
-		idx = first + mid;
+	base = m->first_row;
+	n = m->nrows;
+	for (k = 0; k < ROW_STEPS; k++) {
+		half = n >> 1;
+		idx = base + half;
 		r = bpf_map_lookup_elem(&unwind_rows, &idx);
 		if (!r)
 			return NULL;
-		if (r->pc <= rel)
-			lo = mid + 1;
-		else
-			hi = mid;
+		base += half & mask_le(r->pc, rel);
+		n -= half;
 	}
-	if (!lo)
-		return NULL;
-	first += lo - 1;
-	return bpf_map_lookup_elem(&unwind_rows, &first);
+	idx = base;
+	r = bpf_map_lookup_elem(&unwind_rows, &idx);
+	return r && r->pc <= rel ? r : NULL; /* pc before the first row */
 }
 
 /* One frame: from (pc, sp, bp) to the caller's, its return address stored. */
-static long unwind_step(__u32 i, void *data)
+static long unwind_step(__u32 i, void *unused)
 {
-	struct walk *w = data;
-	__u32 zero = 0;
-	struct ls_stack *st = bpf_map_lookup_elem(&stack_scratch, &zero);
-	struct ls_unwind_row *r = w->tables ? unwind_row(w, w->pc - 1) : NULL;
-	__u64 cfa, ra = 0, bp = w->bp;
+	struct walk *w = walk_state();
+	struct ls_stack *st = stack_scratch_buf();
+	struct ls_unwind_row *r;
+	__u64 cfa, ra, bp;
 
-	if (!st || w->n >= MAX_STACK_DEPTH)
+	if (!w || !st || w->n >= w->depth || w->n >= MAX_STACK_DEPTH)
 		return 1;
+	/* the constant first: with it set, the verifier never sees the tables */
+	r = !unwind_fp_only && w->tables ? unwind_row(w, w->pc - 1) : NULL;
+	bp = w->bp;
 	if (r && r->cfa == LS_UW_END) {
 		w->status = WALK_COMPLETE;
 		return 1;
@@ -194,15 +256,19 @@ static long unwind_step(__u32 i, void *data)
 		if (bp_at == cfa - 16) {
 			/* pushed right after the call: one read for both
 			 * (a read costs the same for 8 or 16 bytes) */
-			__u64 pair[2];
-
-			if (bpf_probe_read_user(pair, sizeof(pair), (void *)bp_at))
+			if (bpf_probe_read_user(w->words, 16, (void *)bp_at))
 				goto unreadable;
-			bp = pair[0];
-			ra = pair[1];
-		} else if (bpf_probe_read_user(&ra, sizeof(ra), (void *)(cfa - 8)) ||
-			   (bp_at && bpf_probe_read_user(&bp, sizeof(bp), (void *)bp_at))) {
-			goto unreadable;
+			bp = w->words[0];
+			ra = w->words[1];
+		} else {
+			if (bpf_probe_read_user(w->words, 8, (void *)(cfa - 8)))
+				goto unreadable;
+			ra = w->words[0];
+			if (bp_at) {
+				if (bpf_probe_read_user(w->words, 8, (void *)bp_at))
+					goto unreadable;
+				bp = w->words[0];
+			}
 		}
 		memo_note(cfa - 8, ra);
 		if (bp_at) {
@@ -212,11 +278,6 @@ static long unwind_step(__u32 i, void *data)
 		}
 	} else {
 		/* no row: a frame record at rbp, as the frame-pointer walk */
-		struct {
-			__u64 next_bp;
-			__u64 ret;
-		} rec;
-
 		use_bp(w);
 		if (!w->bp) {
 			w->status = WALK_COMPLETE; /* _start cleared rbp */
@@ -224,14 +285,14 @@ static long unwind_step(__u32 i, void *data)
 		}
 		if (w->bp < w->sp || (w->bp & 7))
 			goto lost;
-		if (bpf_probe_read_user(&rec, sizeof(rec), (void *)w->bp))
+		if (bpf_probe_read_user(w->words, 16, (void *)w->bp))
 			goto unreadable;
-		memo_note(w->bp + 8, rec.ret);
+		memo_note(w->bp + 8, w->words[1]);
 		w->bp_restored = 1;
 		w->bp_from = w->bp;
 		cfa = w->bp + 16;
-		ra = rec.ret;
-		bp = rec.next_bp;
+		bp = w->words[0];
+		ra = w->words[1];
 	}
 	if (!ra) {
 		w->status = WALK_COMPLETE; /* a thread's start pushes a zero return */
@@ -260,19 +321,6 @@ static __always_inline struct ls_unwind_config *unwind_config_get(void)
 	return bpf_map_lookup_elem(&unwind_config, &zero);
 }
 
-/* The walk's settings: tables or frame pointers, and the depth. */
-static __always_inline __u32 unwind_settings(__u32 *depth)
-{
-	struct ls_unwind_config *c = unwind_config_get();
-
-	*depth = MAX_STACK_DEPTH;
-	if (!c)
-		return 0;
-	if (c->depth && c->depth < MAX_STACK_DEPTH)
-		*depth = c->depth;
-	return c->tables;
-}
-
 /* Bumped by userspace each time it loads a file's table. */
 static __always_inline __u32 unwind_generation(void)
 {
@@ -282,49 +330,33 @@ static __always_inline __u32 unwind_generation(void)
 }
 
 /*
- * The walk itself, a global function: the verifier checks it once, not at
- * each of the many places a stack is taken. Weak: every .bpf.c includes it.
- */
-__noinline __weak int unwind_walk_frames(struct walk *in)
-{
-	struct walk w;
-	__u32 depth;
-
-	if (!in)
-		return 0;
-	w = *in;
-	w.tables = unwind_settings(&depth);
-	if (depth > 1)
-		bpf_loop(depth - 1, unwind_step, &w, 0);
-	in->h = w.h;
-	in->n = w.n;
-	in->status = w.status;
-	in->start_bp_used = w.start_bp_used;
-	return 0;
-}
-
-/*
  * Walks the user stack of the frame at pc (already in ips[0] of the scratch
  * buffer) whose sp and rbp are sp and bp, by tables or frame pointers
- * (--unwind), up to --unwind-depth frames. Returns the frame count and sets
- * *status (enum walk_status) and *bp_used (the walk used `bp`); *h is the
- * stack's hash so far.
+ * (--unwind), up to --unwind-depth frames. Returns the walk, its frame count
+ * in n, how it ended in status, its hash so far in h (from `h`), and
+ * whether it used `bp` in start_bp_used; NULL when it could not start.
  */
-static __always_inline int unwind_walk(__u64 pc, __u64 sp, __u64 bp, __u64 *h, __u32 *status,
-				       __u32 *bp_used)
+static __always_inline struct walk *unwind_walk(__u64 pc, __u64 sp, __u64 bp, __u64 h)
 {
-	struct walk w = {.pc = pc, .sp = sp, .bp = bp, .h = *h, .n = 1};
-	int n;
+	struct ls_unwind_config *c = unwind_config_get();
+	struct walk *w = walk_state();
 
-	unwind_walk_frames(&w);
-	*h = w.h;
-	*status = w.status;
-	*bp_used = w.start_bp_used;
-	n = w.n > MAX_STACK_DEPTH ? MAX_STACK_DEPTH : w.n;
-	/* what the caller indexes with n it masks: hide the range from the
-	 * compiler, or it drops the masks the verifier needs */
-	asm volatile("" : "+r"(n));
-	return n;
+	if (!w)
+		return NULL;
+	__builtin_memset(w, 0, sizeof(*w));
+	w->pc = pc;
+	w->sp = sp;
+	w->bp = bp;
+	w->h = h;
+	w->n = 1;
+	w->depth = MAX_STACK_DEPTH;
+	if (c) {
+		w->tables = unwind_fp_only ? 0 : c->tables;
+		if (c->depth && c->depth < MAX_STACK_DEPTH)
+			w->depth = c->depth;
+	}
+	bpf_loop(MAX_STACK_DEPTH - 1, unwind_step, NULL, 0);
+	return w;
 }
 
 /* The counters of a walk that ended with `status` after `walked` frames,

@@ -17,8 +17,10 @@
 #include <bpf/libbpf.h>
 
 #include "allocator.h"
+#include "bpf_load.h"
 #include "cli.h"
 #include "heap_table.h"
+#include "names.h"
 #include "elf_lookup.h"
 #include "go_runtime.h"
 #include "host.h"
@@ -114,15 +116,6 @@ static int check_output_path(const char *path)
 	return 0;
 }
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_DEBUG || (!ls_verbose && level == LIBBPF_INFO))
-		return 0;
-	if (!ls_verbose)
-		return 0; /* our own one-line errors say what failed */
-	return vfprintf(stderr, fmt, ap);
-}
-
 /* Programs of the kinds not traced are not loaded at all. */
 static void configure_kinds(struct leakscope_bpf *skel, const struct options *opt)
 {
@@ -139,7 +132,29 @@ static void configure_kinds(struct leakscope_bpf *skel, const struct options *op
 	skel->rodata->follow_forks = opt->follow_forks;
 }
 
-static int open_and_load(const struct options *opt, struct leakscope_bpf **out)
+/* Tests make the kernel refuse programs on purpose (bpf/unwind.bpf.h):
+ * LEAKSCOPE_TEST_REJECT=WHAT[,WHAT...], each "tables" or a kind's name. */
+static unsigned int test_rejections(void)
+{
+	const char *what = getenv("LEAKSCOPE_TEST_REJECT");
+	unsigned int bits = 0;
+	int k;
+
+	while (what && *what) {
+		size_t len = strcspn(what, ",");
+
+		if (len == 6 && !strncmp(what, "tables", 6))
+			bits |= 1u << 31;
+		for (k = 0; k < LS_KIND_MAX; k++)
+			if (strlen(kind__name(k)) == len && !strncmp(what, kind__name(k), len))
+				bits |= 1u << k;
+		what += len + (what[len] == ',');
+	}
+	return bits;
+}
+
+static int open_once(const struct options *opt, const struct load_fallback *fb,
+		     struct leakscope_bpf **out)
 {
 	struct leakscope_bpf *skel = leakscope_bpf__open();
 	int err;
@@ -168,15 +183,35 @@ static int open_and_load(const struct options *opt, struct leakscope_bpf **out)
 	probes__prepare(skel);
 	go_runtime__configure(&go_rt, skel, opt->kinds, !opt->pid);
 	*out = skel;
+	skel->rodata->unwind_fp_only = fb->fp_only;
+	skel->rodata->test_reject = test_rejections();
+	bpf_load__skip_refused(skel->obj, fb);
 	err = host__configure(skel, opt);
 	if (err)
 		return err;
-	err = leakscope_bpf__load(skel);
-	if (err) {
-		ls_error("cannot load the BPF programs: %s", strerror(-err));
-		return err == -EPERM || err == -EACCES ? LS_EXIT_PERMISSION : LS_EXIT_KERNEL;
+	bpf_load__reset();
+	return leakscope_bpf__load(skel);
+}
+
+/*
+ * Open, configure, load; when the kernel refuses a program, one line says
+ * which and why, and the load is tried again without what it needs:
+ * first the table walk (stacks by frame pointers), then the program's kind.
+ */
+static int open_and_load(struct options *opt, struct load_fallback *fb, struct leakscope_bpf **out)
+{
+	int err;
+
+	for (;;) {
+		err = open_once(opt, fb, out);
+		if (err >= 0)
+			return err; /* loaded, or an exit code */
+		leakscope_bpf__destroy(*out);
+		*out = NULL;
+		err = bpf_load__fall_back(fb, &opt->kinds, err);
+		if (err)
+			return err;
 	}
-	return 0;
 }
 
 /*
@@ -237,6 +272,7 @@ int main(int argc, char **argv)
 	struct target target = {.pidfd = -1, .release_fd = -1};
 	struct probe_plan plan = {0};
 	struct probe_links links = {0};
+	struct load_fallback fallback = {0};
 	struct session session = {
 	    .opt = &opt, .target = &target, .plan = &plan, .links = &links, .stop = &stop_signal};
 	int rc;
@@ -244,7 +280,7 @@ int main(int argc, char **argv)
 	rc = cli__parse(argc, argv, &opt);
 	if (rc >= 0)
 		return rc;
-	libbpf_set_print(libbpf_print);
+	libbpf_set_print(bpf_load__print);
 	rc = check_output_path(opt.folded_path);
 	if (!rc && opt.json_path && strcmp(opt.json_path, "-"))
 		rc = check_output_path(opt.json_path);
@@ -273,7 +309,10 @@ int main(int argc, char **argv)
 	if (rc)
 		goto cleanup;
 	allocator__place(&plan, opt.probe_at_entry);
-	rc = open_and_load(&opt, &session.skel);
+	rc = open_and_load(&opt, &fallback, &session.skel);
+	if (fallback.fp_only)
+		opt.unwind = LS_UNWIND_FP;
+	session.missing = fallback.note;
 	if (!rc)
 		rc = start_unwinder(&session, &opt, &target, &plan);
 	if (rc)

@@ -81,12 +81,13 @@ static int attach_error(int err, pid_t pid, const char *binary)
 static int attach_grouped(struct attachment *v, size_t n, pid_t pid, struct probe_links *out)
 {
 	uint64_t *offsets = xcalloc(n, sizeof(*offsets)), *cookies = xcalloc(n, sizeof(*cookies));
+	bool multi = uprobe_multi__have_links(); /* else a link per offset */
 	size_t i = 0, k;
 	int fd = 0;
 
 	qsort(v, n, sizeof(*v), by_link);
 	while (i < n) {
-		for (k = 0; i + k < n && !by_link(&v[i], &v[i + k]); k++) {
+		for (k = 0; i + k < n && !by_link(&v[i], &v[i + k]) && (multi || !k); k++) {
 			offsets[k] = v[i + k].offset;
 			cookies[k] = v[i + k].cookie;
 		}
@@ -106,7 +107,8 @@ static int attach_grouped(struct attachment *v, size_t n, pid_t pid, struct prob
 void probes__prepare(struct leakscope_bpf *skel)
 {
 	/* Tests set LEAKSCOPE_NO_SESSIONS to run what older kernels run. */
-	bool sessions = uprobe_multi__have_sessions() && !getenv("LEAKSCOPE_NO_SESSIONS");
+	bool sessions = uprobe_multi__have_links() && uprobe_multi__have_sessions() &&
+			!getenv("LEAKSCOPE_NO_SESSIONS");
 
 	bpf_program__set_autoload(skel->progs.heap_alloc_session, sessions);
 	bpf_program__set_autoload(skel->progs.heap_alloc, !sessions);
@@ -129,14 +131,19 @@ int probes__attach(struct leakscope_bpf *skel, const struct probe_plan *plan, pi
 		bool returns = probe_point__returns(p);
 		bool session = probe_point__allocates(p) && uses_sessions(skel);
 		uint64_t offset = p->offset + p->place.offset;
+		const struct bpf_program *entry = entry_program(skel, p->fn->prog);
+
+		/* refused by the kernel (bpf_load.h): said at load */
+		if (bpf_program__fd(entry) < 0 ||
+		    (returns && !session && bpf_program__fd(skel->progs.heap_return) < 0))
+			continue;
 
 		/* The entry program may sit past the prologue (placement.h); the
 		 * cookie says how far the stack pointer moved by then. The
 		 * return shares its breakpoint: placed where the stack pointer
 		 * has not moved yet. */
 		v[n++] = (struct attachment){
-		    entry_program(skel, p->fn->prog), p->binary,
-		    session ? UPROBE_MULTI_SESSION : UPROBE_MULTI_ENTRY, offset,
+		    entry, p->binary, session ? UPROBE_MULTI_SESSION : UPROBE_MULTI_ENTRY, offset,
 		    COOKIE(p->fn->api, p->place.sp_delta, p->fn->prog, probe_point__leaf(p))};
 		if (returns && !session)
 			v[n++] = (struct attachment){skel->progs.heap_return, p->binary,

@@ -217,6 +217,10 @@ void report_json__print(FILE *out, const struct report *r)
 		print_process(out, &r->procs[i]);
 	}
 	fputc(']', out);
+	if (r->missing && r->missing[0]) {
+		fputs(",\"missing\":", out);
+		json__string(out, r->missing);
+	}
 	print_kinds(out, r);
 	fputs(",\"stacks\":[", out);
 	for (i = 0; i < r->count; i++) {

@@ -284,6 +284,8 @@ void report_text__print(FILE *out, const struct report *r, const struct options 
 	if (!opt->all)
 		print_exit(out, &r->procs[0]);
 	fputc('\n', out);
+	if (r->missing && r->missing[0])
+		fprintf(out, "missing: %s\n", r->missing);
 	print_summary(out, r, opt);
 	if (opt->all)
 		report_host__print(out, r, opt);

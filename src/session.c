@@ -204,6 +204,7 @@ static int emit_report(struct session *s, bool final)
 	    .final = final,
 	    .kinds = kinds,
 	    .size_filtered = s->opt->min_size > 0 || s->opt->max_size != UINT64_MAX,
+	    .missing = s->missing,
 	};
 	int err = 0;
 

@@ -45,6 +45,7 @@ struct session {
 	struct pusher *push;	   /* --push, NULL: none */
 	uint64_t start_ns;
 	unsigned long reports;
+	const char *missing; /* what the kernel refused and what is not traced */
 };
 
 /* The heap blocks table of the session's programs: fd -1 and no buckets when

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -158,6 +159,32 @@ static uint32_t kernel_dev(unsigned int major, unsigned int minor)
 	return (major << 20) | minor;
 }
 
+/*
+ * The file of `fd` as the kernel's mappings name it (what the BPF walk
+ * looks up): on overlayfs, as in containers, a mapping's file is the layer's
+ * below, whose device and inode are not what fstat() says. A page is mapped
+ * and looked up in /proc/self/maps; false when that fails.
+ */
+static bool mapped_key(int fd, struct ls_unwind_file_key *key)
+{
+	void *page = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+	const struct map_entry *e;
+	struct proc_maps maps = {0};
+	bool found = false;
+
+	if (page == MAP_FAILED)
+		return false;
+	if (!proc_maps__read(getpid(), &maps) &&
+	    (e = proc_maps__find(&maps, (uint64_t)(unsigned long)page)) && e->inode) {
+		key->ino = e->inode;
+		key->dev = kernel_dev(e->dev_major, e->dev_minor);
+		found = true;
+	}
+	proc_maps__free(&maps);
+	munmap(page, 4096);
+	return found;
+}
+
 int unwinder__add_path(struct unwinder *u, const char *path)
 {
 	struct ls_unwind_file_key key = {0};
@@ -175,6 +202,7 @@ int unwinder__add_path(struct unwinder *u, const char *path)
 	}
 	key.ino = st.st_ino;
 	key.dev = kernel_dev(major(st.st_dev), minor(st.st_dev));
+	mapped_key(fd, &key);
 	if (!find(u, &key))
 		add_file(u, &key, fd, path);
 	close(fd);

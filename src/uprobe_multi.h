@@ -26,8 +26,12 @@ enum uprobe_multi_kind {
 	UPROBE_MULTI_SESSION,
 };
 
-/* Whether the kernel has uprobe sessions. */
+/* Whether the kernel has uprobe sessions (6.13+). */
 bool uprobe_multi__have_sessions(void);
+
+/* Whether the kernel has uprobe_multi links (6.6+); without them each
+ * offset is attached as a perf-event uprobe, one link each. */
+bool uprobe_multi__have_links(void);
 
 /* Before load: the program will be attached as `kind` with
  * uprobe_multi__attach(). */

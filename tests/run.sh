@@ -19,6 +19,7 @@ exec bash -c '
 for t in "$BUILD"/unit/test_*; do
 	[ -x "$t" ] || continue
 	case "$(basename "$t")" in *"$FILTER"*) ;; *) continue ;; esac
+	[ -z "${TESTS_ONLY:-}" ] || echo "unit: $(basename "$t")" | grep -Eq "$TESTS_ONLY" || continue
 	echo "--- unit: $(basename "$t")"
 	out=$("$t" "$BUILD/unit/fixtures" 2>&1); rc=$?
 	echo "$out" | grep -v "^ok " | tail -n 20 | sed "s/^/    /"

@@ -23,8 +23,8 @@ expect_fd_thread_sites() {
 }
 
 t_fd_thread_spawned() {
-	"$LEAKSCOPE" -i 1 --count 1 --folded "$T/f" -- "$FIX/fd_leaks" >"$T/out" 2>"$T/err"
-	expect_eq "exit code" 0 $?
+	report_when_leaked "$T/out" "$T/err" --folded "$T/f" -- "$FIX/fd_leaks"
+	expect_eq "exit code" 0 "$LS_RC"
 	expect_fd_thread_sites "$T/f"
 	expect_match "fd types from /proc" "^fd +7 files /proc/" "$T/out"
 	expect_match "socket type" "^fd +3 sockets " "$T/out"
@@ -72,12 +72,11 @@ t_fd_thread_attached() {
 run_test "fd/thread: -p attach, pre-existing fds apart, exact counts" t_fd_thread_attached
 
 t_kinds() {
-	"$LEAKSCOPE" --kinds fd -i 1 --count 1 --folded "$T/f" -- "$FIX/fd_leaks" >"$T/out" 2>&1
+	report_when_leaked "$T/out" "$T/err" --kinds fd --folded "$T/f" -- "$FIX/fd_leaks"
 	expect_no_match "no heap with --kinds fd" "^\[heap\]" "$T/f"
 	expect_no_match "no threads with --kinds fd" "^\[thread\]" "$T/f"
 	expect_folded "$T/f" "open_leak;open" 7
-	"$LEAKSCOPE" --kinds heap,thread -i 1 --count 1 --folded "$T/g" -- "$FIX/fd_leaks" \
-		>"$T/out" 2>&1
+	report_when_leaked "$T/out" "$T/err" --kinds heap,thread --folded "$T/g" -- "$FIX/fd_leaks"
 	expect_no_match "no fds with --kinds heap,thread" "^\[fd\]" "$T/g"
 	expect_eq "stuck threads" 6 \
 		"$(grep '^\[thread\];' "$T/g" | folded_value /dev/stdin "spawn_stuck;pthread_create")"
@@ -87,8 +86,7 @@ t_kinds() {
 run_test "fd/thread: --kinds selects what is traced" t_kinds
 
 t_scm_rights() {
-	"$LEAKSCOPE" --kinds fd -i 1.5 --count 1 --folded "$T/f" -- "$FIX/fd_leaks" --rights \
-		>"$T/out" 2>&1
+	report_when_leaked "$T/out" "$T/err" --kinds fd --folded "$T/f" -- "$FIX/fd_leaks" --rights
 	expect_folded "$T/f" "recv_fds;recvmsg(SCM_RIGHTS)" 3
 	# the socketpair was closed again; only the blocking pipe stays
 	expect_eq "only the fds received and the blocking pipe" 5 \

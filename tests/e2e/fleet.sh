@@ -104,7 +104,7 @@ t_pprof() {
 	expect_no_match "pprof knows the main binary" "Main binary filename not available" "$T/top"
 
 	# fds and threads are counts
-	"$LEAKSCOPE" -i 1 --count 1 --pprof "$T/fd.pb.gz" -- "$FIX/fd_leaks" >"$T/out2" 2>"$T/err2"
+	report_when_leaked "$T/out2" "$T/err2" --pprof "$T/fd.pb.gz" -- "$FIX/fd_leaks"
 	expect_eq "fds at open_leak" 7 "$(pprof_cum "$T/fd.pb.gz" fds open_leak)"
 	expect_eq "fds at socket_leak" 3 "$(pprof_cum "$T/fd.pb.gz" fds socket_leak)"
 	expect_eq "threads at spawn_stuck" 6 "$(pprof_cum "$T/fd.pb.gz" threads spawn_stuck)"

@@ -71,9 +71,9 @@ expect_go_sites() {
 
 # go_run BINARY: traced from its start
 go_run() {
-	"$LEAKSCOPE" -i 3 --count 1 --folded "$T/f" --json "$T/j" --pprof "$T/p.pb.gz" \
-		-- "$1" run 4 >"$T/out" 2>"$T/err"
-	expect_eq "exit code" 0 $?
+	report_when_leaked "$T/out" "$T/err" --folded "$T/f" --json "$T/j" --pprof "$T/p.pb.gz" \
+		-- "$1" run 4
+	expect_eq "exit code" 0 "$LS_RC"
 	expect_go_sites "$T/f"
 	expect_go_lines
 	expect_match "wait reason: chan send" "^goroutine +7 chan send +7 " "$T/out"

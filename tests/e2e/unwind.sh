@@ -45,8 +45,7 @@ run_test "unwind: --unwind-depth cuts stacks and counts them" t_unwind_depth
 # registers (fds without a probed wrapper), both through libc's tables.
 t_unwind_fd_nofp() {
 	# a report while the fixture holds its fds (it sleeps 3 s after leaking)
-	"$LEAKSCOPE" --kinds fd -i 1 --count 1 --folded "$T/f" -- "$FIX/fd_leaks_nofp" \
-		>"$T/out" 2>"$T/err"
+	report_when_leaked "$T/out" "$T/err" --kinds fd --folded "$T/f" -- "$FIX/fd_leaks_nofp"
 	expect_folded "$T/f" "main;open_leak;open" 7
 	expect_match "open stack to _start" "^\[fd\];_start;__libc_start_main;__libc_start_call_main;main;open_leak;open 7$" "$T/f"
 	expect_folded "$T/f" "main;socket_leak;socket" 3
@@ -58,8 +57,7 @@ run_test "unwind: fds of a -O2 build without frame pointers" t_unwind_fd_nofp
 # fds no wrapper sees: walked from the system call's registers, starting
 # inside libc's syscall() (no frame pointers anywhere)
 t_unwind_syscall_regs() {
-	"$LEAKSCOPE" --kinds fd -i 1 --count 1 --folded "$T/f" -- "$FIX/raw_fds_nofp" \
-		>"$T/out" 2>"$T/err"
+	report_when_leaked "$T/out" "$T/err" --kinds fd --folded "$T/f" -- "$FIX/raw_fds_nofp"
 	expect_match "openat stack to _start" \
 		"^\[fd\];_start;__libc_start_main;__libc_start_call_main;main;raw_open_leak;syscall;openat 3$" "$T/f"
 	expect_match "fd stacks complete" "^counters fd: .* stacks 100\.0 % complete" "$T/out"
