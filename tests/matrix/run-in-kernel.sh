@@ -6,8 +6,8 @@
 #   SERIES: 6.1 | 6.12 | an exact release (see fetch-kernel.sh)
 #   e.g.  tests/matrix/run-in-kernel.sh 6.12 -- sh -c 'uname -r; bpftool prog list'
 #
-# The guest sees the host's / read-only (writes go to a tmpfs overlay and
-# vanish) and the repository writable at its host path; CMD runs as root with
+# The guest sees the host's / read-only (/tmp, /run, /root... are tmpfs
+# and vanish) and the repository writable at its host path; CMD runs as root with
 # the repository as cwd, LEAKSCOPE_MATRIX_KERNEL=<release>, and the host's
 # MATRIX_* and LEAKSCOPE* variables. Its output is printed live and kept in
 # $MATRIX_DIR/<release>.log.
