@@ -122,7 +122,8 @@ static const struct {
     {"go_goexit0", LS_KIND_GOROUTINE}, {"go_", LS_KIND_GO_HEAP},
 };
 
-int bpf_load__kind_of(const char *name)
+/* The kind whose objects program `name` follows, -1 for none. */
+static int kind_of(const char *name)
 {
 	size_t i;
 
@@ -157,7 +158,7 @@ int bpf_load__fall_back(struct load_fallback *fb, unsigned int *kinds, int err)
 		add_note(fb, "stacks by frame pointers only", &r);
 		return 0;
 	}
-	kind = bpf_load__kind_of(r.prog);
+	kind = kind_of(r.prog);
 	if (kind < 0 || !(*kinds & ~(1u << kind)) || fb->nrefused == 8) {
 		ls_error("the kernel rejected %s: %s", r.prog, r.reason);
 		return LS_EXIT_KERNEL;
@@ -171,7 +172,6 @@ int bpf_load__fall_back(struct load_fallback *fb, unsigned int *kinds, int err)
 		add_note(fb, what, &r);
 	}
 	*kinds &= ~(1u << kind);
-	fb->kinds_off |= 1u << kind;
 	return 0;
 }
 

@@ -26,9 +26,8 @@ struct bpf_refusal {
 
 /* What a load gives up after refusals, applied to each new open. */
 struct load_fallback {
-	bool fp_only;		/* stacks by frame pointers only */
-	unsigned int kinds_off; /* kinds not traced: bit (1 << enum ls_kind) */
-	char refused[8][64];	/* programs not loaded again */
+	bool fp_only;	     /* stacks by frame pointers only */
+	char refused[8][64]; /* programs not loaded again */
 	unsigned int nrefused;
 	char note[512]; /* what is missing and why, for every report */
 };
@@ -55,9 +54,6 @@ int bpf_load__fall_back(struct load_fallback *fb, unsigned int *kinds, int err);
 /* The verifier's reason in `log` (cut into lines): its last line but the
  * statistics; `out` is left as it is when there is none. */
 void bpf_load__log_reason(char *log, char *out, size_t size);
-
-/* The kind whose objects program `name` follows, -1 for none. */
-int bpf_load__kind_of(const char *name);
 
 /* Sets autoload off for the refused programs of `fb`. */
 void bpf_load__skip_refused(struct bpf_object *obj, const struct load_fallback *fb);

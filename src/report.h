@@ -73,8 +73,8 @@ struct report {
 	size_t count;
 	struct kind_summary kind[LS_KIND_MAX];
 	bool size_filtered; /* --min-size/--max-size: frees of skipped blocks look unknown */
-	const char
-	    *missing; /* what the kernel refused and what is not traced; "" or NULL: nothing */
+	/* what the kernel refused and what is not traced; "" or NULL: nothing */
+	const char *missing;
 };
 
 /* What the previous report held, to compute growth. */

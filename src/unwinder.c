@@ -160,9 +160,11 @@ static uint32_t kernel_dev(unsigned int major, unsigned int minor)
 }
 
 /*
- * The file of `fd` as the kernel's mappings name it (what the BPF walk
- * looks up): on overlayfs, as in containers, a mapping's file is the layer's
- * below, whose device and inode are not what fstat() says. A page is mapped
+ * The file of `fd` as /proc/PID/maps names its mappings, as
+ * unwinder__refresh() keys them: on overlayfs (containers) that is not what
+ * fstat() says. Before 6.8 it is also the file the BPF walk sees (the
+ * layer's below); from 6.8 maps shows the overlay's inode while the walk
+ * still sees the layer's (left as it is: see the README). A page is mapped
  * and looked up in /proc/self/maps; false when that fails.
  */
 static bool mapped_key(int fd, struct ls_unwind_file_key *key)

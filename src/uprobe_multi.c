@@ -56,9 +56,15 @@ static bool kernel_has_attach_type(const char *name, int value)
 	return have;
 }
 
+/* Both asked once: reading the kernel's BTF takes milliseconds. */
 bool uprobe_multi__have_sessions(void)
 {
-	return kernel_has_attach_type("BPF_TRACE_UPROBE_SESSION", ATTACH_TRACE_UPROBE_SESSION);
+	static int have = -1;
+
+	if (have < 0)
+		have =
+		    kernel_has_attach_type("BPF_TRACE_UPROBE_SESSION", ATTACH_TRACE_UPROBE_SESSION);
+	return have;
 }
 
 /* Tests set LEAKSCOPE_NO_UPROBE_MULTI to run what kernels before 6.6 run. */
@@ -84,17 +90,22 @@ void uprobe_multi__prepare(struct bpf_program *prog, enum uprobe_multi_kind kind
 		bpf_program__set_expected_attach_type(prog, attach_type(kind));
 }
 
-/* The uprobe PMU's number and its retprobe bit, from sysfs. */
+/* The uprobe PMU's number and its retprobe bit, from sysfs, read once. */
 static int uprobe_pmu(int *retprobe_bit)
 {
-	char *type = read_file("/sys/bus/event_source/devices/uprobe/type", NULL);
-	char *fmt = read_file("/sys/bus/event_source/devices/uprobe/format/retprobe", NULL);
-	int pmu = type ? atoi(type) : -1;
+	static int pmu = -2, bit;
 
-	/* "config:0" */
-	*retprobe_bit = fmt && strchr(fmt, ':') ? atoi(strchr(fmt, ':') + 1) : 0;
-	free(type);
-	free(fmt);
+	if (pmu == -2) {
+		char *type = read_file("/sys/bus/event_source/devices/uprobe/type", NULL);
+		char *fmt = read_file("/sys/bus/event_source/devices/uprobe/format/retprobe", NULL);
+
+		pmu = type ? atoi(type) : -1;
+		/* "config:0" */
+		bit = fmt && strchr(fmt, ':') ? atoi(strchr(fmt, ':') + 1) : 0;
+		free(type);
+		free(fmt);
+	}
+	*retprobe_bit = bit;
 	return pmu;
 }
 
