@@ -154,6 +154,13 @@ static void refresh_processes(struct session *s)
 	for (i = 0; i < s->nprocs; i++) {
 		struct report_process *p = &s->procs[i];
 
+		/* Before the skip below: the maps may have said "gone" before the
+		 * pidfd did, and the status only comes with the pidfd. */
+		if (i == 0 && s->target->exited) {
+			p->exited = true;
+			if (s->target->spawned)
+				p->exit_status = s->target->exit_status;
+		}
 		if (p->exited)
 			continue;
 		follow_exec(s, i);
@@ -163,11 +170,6 @@ static void refresh_processes(struct session *s)
 		/* After the exit the maps read while it was alive are used. */
 		if (p->symbolizer && symbolizer__refresh(p->symbolizer) == -ESRCH)
 			p->exited = true;
-		if (i == 0 && s->target->exited) {
-			p->exited = true;
-			if (s->target->spawned)
-				p->exit_status = s->target->exit_status;
-		}
 	}
 }
 
