@@ -30,28 +30,17 @@ SRCS	 := $(wildcard src/*.c)
 OBJS	 := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
 LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 
-# Unit tests: each links the modules it tests, never the BPF skeleton.
-UNIT_TESTS := symbolize aggregate cli report placement cfi gopclntab pclntab_formats verdict report_json protobuf prometheus heap_table
+# Unit tests: each links the userspace library (they never load BPF).
+UNIT_TESTS := symbolize aggregate cli report report_build placement cfi gopclntab pclntab_formats verdict report_json protobuf prometheus heap_table
 UNIT_BINS  := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
-UNIT_MODS_symbolize := proc_maps elf_file elf_symtab go_elf gopclntab symbolizer util
-UNIT_MODS_gopclntab := elf_file elf_symtab go_elf gopclntab proc_maps symbolizer util
-UNIT_MODS_pclntab_formats := gopclntab
-UNIT_MODS_aggregate := aggregate util
-UNIT_MODS_cli	    := cli names util
-UNIT_MODS_report    := report_text report_host report_folded aggregate details names util verdict
-UNIT_MODS_verdict   := verdict names util
-UNIT_MODS_report_json := report_json aggregate details names util verdict
-UNIT_MODS_protobuf  := protobuf util
-UNIT_MODS_prometheus := report_prometheus names util
-UNIT_MODS_placement := placement
-UNIT_MODS_cfi	    := cfi unwind_table elf_file
-UNIT_MODS_heap_table := heap_table util
 
 FUZZERS	:= proc_maps elf cli cfi gopclntab
 FUZZ_MODS_proc_maps := proc_maps util
 FUZZ_MODS_elf	    := elf_file elf_symtab go_elf gopclntab util
 FUZZ_MODS_gopclntab := gopclntab
-FUZZ_MODS_cli	    := cli names util
+FUZZ_MODS_cli	    := cli
+# the kinds' names come from the kind table: the rest of the library, not instrumented
+FUZZ_LINK_cli	    := $(filter-out $(BUILD)/obj/cli.o,$(LIB_OBJS)) $(LDLIBS)
 FUZZ_MODS_cfi	    := cfi unwind_table elf_file
 FUZZ_SECONDS ?= 20
 
@@ -98,9 +87,9 @@ deps matrix-deps:
 	fi
 
 .SECONDEXPANSION:
-$(BUILD)/unit/test_%: tests/unit/test_%.c tests/unit/check.h $$(addprefix src/,$$(addsuffix .c,$$(UNIT_MODS_$$*))) $(wildcard src/*.h)
+$(BUILD)/unit/test_%: tests/unit/test_%.c tests/unit/check.h $(LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $< $(addprefix src/,$(addsuffix .c,$(UNIT_MODS_$*))) -o $@ $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/unit/fixtures/.built: tests/unit/build_fixtures.sh tests/unit/fixtures/syms.c \
 		tests/unit/fixtures/cfi.cc
@@ -138,10 +127,11 @@ valgrind: unit
 
 # libFuzzer targets for every parser, each run FUZZ_SECONDS from tests/fuzz/corpus;
 # an input that runs 10 s is a hang and fails the run.
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(addprefix src/,$$(addsuffix .c,$$(FUZZ_MODS_$$*)))
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(addprefix src/,$$(addsuffix .c,$$(FUZZ_MODS_$$*))) \
+		$$(filter %.o,$$(FUZZ_LINK_$$*))
 	@mkdir -p $(@D)
-	$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -fsanitize=fuzzer,address,undefined \
-		$^ -o $@ -lelf -lz
+	$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -I$(BUILD) \
+		-fsanitize=fuzzer,address,undefined $(filter %.c,$^) -o $@ $(FUZZ_LINK_$*) -lelf -lz
 
 fuzz: $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 	@for f in $(FUZZERS); do \

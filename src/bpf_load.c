@@ -8,8 +8,8 @@
 #include <linux/bpf.h>
 
 #include "bpf_load.h"
+#include "kind.h"
 #include "leakscope.h"
-#include "names.h"
 #include "util.h"
 
 /* What libbpf said during the current load: the first refused program and
@@ -112,27 +112,6 @@ bool bpf_load__refusal(struct bpf_refusal *out)
 	return true;
 }
 
-/* Program name prefixes and the kind each program follows. */
-static const struct {
-	const char *prefix;
-	enum ls_kind kind;
-} owners[] = {
-    {"heap_", LS_KIND_HEAP},	       {"fd_", LS_KIND_FD},
-    {"thread_", LS_KIND_THREAD},       {"go_newproc1", LS_KIND_GOROUTINE},
-    {"go_goexit0", LS_KIND_GOROUTINE}, {"go_", LS_KIND_GO_HEAP},
-};
-
-/* The kind whose objects program `name` follows, -1 for none. */
-static int kind_of(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(owners) / sizeof(owners[0]); i++)
-		if (!strncmp(name, owners[i].prefix, strlen(owners[i].prefix)))
-			return owners[i].kind;
-	return -1;
-}
-
 static void add_note(struct load_fallback *fb, const char *what, const struct bpf_refusal *r)
 {
 	size_t used = strlen(fb->note);
@@ -143,6 +122,7 @@ static void add_note(struct load_fallback *fb, const char *what, const struct bp
 
 int bpf_load__fall_back(struct load_fallback *fb, unsigned int *kinds, int err)
 {
+	const struct kind *k;
 	struct bpf_refusal r;
 	int kind;
 
@@ -158,7 +138,8 @@ int bpf_load__fall_back(struct load_fallback *fb, unsigned int *kinds, int err)
 		add_note(fb, "stacks by frame pointers only", &r);
 		return 0;
 	}
-	kind = kind_of(r.prog);
+	k = kind__of_program(r.prog);
+	kind = k ? (int)k->id : -1;
 	if (kind < 0 || !(*kinds & ~(1u << kind)) || fb->nrefused == 8) {
 		ls_error("the kernel rejected %s: %s", r.prog, r.reason);
 		return LS_EXIT_KERNEL;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "kind.h"
 #include "names.h"
 #include "unwind.h"
 #include "util.h"

@@ -10,13 +10,16 @@
 #include "collect.h"
 #include "util.h"
 
-int collect__totals(int map_fd, uint32_t current_gen, struct totals_entry **out, size_t *count)
+int collect__totals(int map_fd, uint32_t current_gen, struct totals_entry **out, size_t *count,
+		    struct ls_totals_key **stale, size_t *nstale)
 {
 	struct ls_totals_key key, last;
 	struct totals_entry *v = NULL;
 	size_t n = 0, cap = 0, i, kept = 0;
 	bool first = true;
 
+	*stale = NULL;
+	*nstale = 0;
 	while (bpf_map_get_next_key(map_fd, first ? NULL : &last, &key) == 0) {
 		first = false;
 		last = key;
@@ -28,11 +31,12 @@ int collect__totals(int map_fd, uint32_t current_gen, struct totals_entry **out,
 		if (bpf_map_lookup_elem(map_fd, &key, &v[n].val) == 0)
 			n++;
 	}
-	/* Deleting while walking would restart the walk, so prune after it. */
 	for (i = 0; i < n; i++) {
 		if (v[i].val.count == 0) {
-			if (v[i].key.gen + 2 <= current_gen)
-				bpf_map_delete_elem(map_fd, &v[i].key);
+			if (v[i].key.gen + 2 <= current_gen) {
+				*stale = xrealloc(*stale, *nstale + 1, sizeof(**stale));
+				(*stale)[(*nstale)++] = v[i].key;
+			}
 			continue;
 		}
 		v[kept++] = v[i];
@@ -40,6 +44,18 @@ int collect__totals(int map_fd, uint32_t current_gen, struct totals_entry **out,
 	*out = v;
 	*count = kept;
 	return 0;
+}
+
+void collect__prune_totals(int map_fd, const struct ls_totals_key *stale, size_t n)
+{
+	struct ls_totals val;
+	size_t i;
+
+	/* emptied entries stay empty: BPF creates entries of the current
+	 * generation only; one filled again since is left */
+	for (i = 0; i < n; i++)
+		if (bpf_map_lookup_elem(map_fd, &stale[i], &val) == 0 && val.count == 0)
+			bpf_map_delete_elem(map_fd, &stale[i]);
 }
 
 int collect__counters(int map_fd, uint64_t out[LS_KIND_MAX][CNT_MAX])

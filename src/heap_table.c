@@ -82,8 +82,23 @@ static bool is_stale(const struct images *im, const struct ls_heap_block *b)
 	return now && now->image != b->image;
 }
 
-static void scan_bucket(struct ls_heap_bucket *b, const struct images *im, heap_block_fn fn,
-			void *arg)
+/* What a scan does with each block: `fn` is called for the live ones;
+ * blocks of images left by exec are counted, or freed when `free_stale`. */
+struct scan {
+	heap_block_fn fn;
+	void *arg;
+	bool free_stale;
+	size_t stale;
+};
+
+static void free_slot(struct ls_heap_bucket *b, int i, uint64_t addr)
+{
+	/* only if it still holds that block: BPF may have reused it */
+	__atomic_compare_exchange_n(&b->addr[i], &addr, HEAP_SLOT_FREE, false, __ATOMIC_RELEASE,
+				    __ATOMIC_RELAXED);
+}
+
+static void scan_bucket(struct ls_heap_bucket *b, const struct images *im, struct scan *sc)
 {
 	struct ls_heap_block copy;
 	int i;
@@ -91,13 +106,19 @@ static void scan_bucket(struct ls_heap_bucket *b, const struct images *im, heap_
 	for (i = 0; i < HEAP_BUCKET_SLOTS; i++) {
 		uint64_t addr = read_block(b, i, &copy);
 
-		if (addr && (is_stale(im, &copy) || fn(addr, &copy, arg)))
-			__atomic_compare_exchange_n(&b->addr[i], &addr, HEAP_SLOT_FREE, false,
-						    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+		if (!addr)
+			continue;
+		if (is_stale(im, &copy)) {
+			sc->stale++;
+			if (sc->free_stale)
+				free_slot(b, i, addr);
+		} else if (sc->fn && sc->fn(addr, &copy, sc->arg)) {
+			free_slot(b, i, addr);
+		}
 	}
 }
 
-int heap_table__scan(const struct heap_table *t, heap_block_fn fn, void *arg)
+static int scan(const struct heap_table *t, struct scan *sc)
 {
 	size_t page = sysconf(_SC_PAGESIZE), size = sizeof(struct ls_heap_bucket);
 	size_t end = (size_t)t->buckets * size, first;
@@ -121,11 +142,26 @@ int heap_table__scan(const struct heap_table *t, heap_block_fn fn, void *arg)
 			return -errno;
 		}
 		for (k = first; k < last; k++)
-			scan_bucket((struct ls_heap_bucket *)(w + k * size - lo), &im, fn, arg);
+			scan_bucket((struct ls_heap_bucket *)(w + k * size - lo), &im, sc);
 		munmap(w, hi - lo);
 	}
 	free(im.v);
 	return 0;
+}
+
+int heap_table__scan(const struct heap_table *t, heap_block_fn fn, void *arg)
+{
+	struct scan sc = {.fn = fn, .arg = arg};
+
+	return scan(t, &sc);
+}
+
+size_t heap_table__prune(const struct heap_table *t)
+{
+	struct scan sc = {.free_stale = true};
+
+	scan(t, &sc);
+	return sc.stale;
 }
 
 /* Per (site, generation) totals, in an open-addressing index over the
@@ -194,14 +230,18 @@ static int add_block(uint64_t addr, const struct ls_heap_block *b, void *arg)
 	return 0;
 }
 
-int heap_table__totals(const struct heap_table *t, struct totals_entry **out, size_t *count)
+int heap_table__totals(const struct heap_table *t, struct totals_entry **out, size_t *count,
+		       size_t *stale)
 {
 	struct adder a = {0};
-	int err = heap_table__scan(t, add_block, &a);
+	struct scan sc = {.fn = add_block, .arg = &a};
+	int err = scan(t, &sc);
 
 	free(a.index);
 	*out = a.v;
 	*count = a.n;
+	if (stale)
+		*stale = sc.stale;
 	return err;
 }
 

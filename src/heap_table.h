@@ -29,14 +29,18 @@ uint32_t heap_table__buckets(uint64_t max_objects);
  * to free its slot (if it still holds that block). */
 typedef int (*heap_block_fn)(uint64_t addr, const struct ls_heap_block *block, void *arg);
 
-/* Calls `fn` for every block; frees, without calling it, the blocks of
- * images their process has left by exec. 0, or -errno when the map cannot
- * be mapped. */
+/* Calls `fn` for every block but those of images their process has left
+ * by exec (stale). 0, or -errno when the map cannot be mapped. */
 int heap_table__scan(const struct heap_table *t, heap_block_fn fn, void *arg);
 
 /* The blocks added up per site and generation, as the totals map holds the
- * other kinds; *out is allocated. */
-int heap_table__totals(const struct heap_table *t, struct totals_entry **out, size_t *count);
+ * other kinds; *out is allocated; *stale (if not NULL) gets the number of
+ * stale blocks passed over. */
+int heap_table__totals(const struct heap_table *t, struct totals_entry **out, size_t *count,
+		       size_t *stale);
+
+/* Frees the stale blocks; returns how many. */
+size_t heap_table__prune(const struct heap_table *t);
 
 /* Frees the blocks of the processes in `gone` (sorted). */
 void heap_table__forget(const struct heap_table *t, const uint32_t *gone, size_t n);

@@ -19,8 +19,7 @@
 #include "allocator.h"
 #include "bpf_load.h"
 #include "cli.h"
-#include "heap_table.h"
-#include "names.h"
+#include "kind.h"
 #include "elf_lookup.h"
 #include "go_runtime.h"
 #include "host.h"
@@ -116,38 +115,22 @@ static int check_output_path(const char *path)
 	return 0;
 }
 
-/* Programs of the kinds not traced are not loaded at all. */
-static void configure_kinds(struct leakscope_bpf *skel, const struct options *opt)
-{
-	bool fd = opt->kinds & (1u << LS_KIND_FD);
-	bool thread = opt->kinds & (1u << LS_KIND_THREAD);
-
-	bpf_program__set_autoload(skel->progs.fd_sys_exit, fd);
-	bpf_program__set_autoload(skel->progs.heap_exec, opt->kinds & (1u << LS_KIND_HEAP));
-	bpf_program__set_autoload(skel->progs.fd_exec, fd);
-	bpf_program__set_autoload(skel->progs.fd_process_exit, fd);
-	/* forks are watched for threads and for --follow-forks */
-	bpf_program__set_autoload(skel->progs.thread_fork, thread || opt->follow_forks);
-	bpf_program__set_autoload(skel->progs.thread_exit, thread);
-	skel->rodata->follow_forks = opt->follow_forks;
-}
-
 /* Tests make the kernel refuse programs on purpose (bpf/unwind.bpf.h):
  * LEAKSCOPE_TEST_REJECT=WHAT[,WHAT...], each "tables" or a kind's name. */
 static unsigned int test_rejections(void)
 {
 	const char *what = getenv("LEAKSCOPE_TEST_REJECT");
 	unsigned int bits = 0;
-	int k;
 
 	while (what && *what) {
 		size_t len = strcspn(what, ",");
 
+		const struct kind *k = kind__by_name(what, len);
+
 		if (len == 6 && !strncmp(what, "tables", 6))
 			bits |= 1u << 31;
-		for (k = 0; k < LS_KIND_MAX; k++)
-			if (strlen(kind__name(k)) == len && !strncmp(what, kind__name(k), len))
-				bits |= 1u << k;
+		if (k)
+			bits |= 1u << k->id;
 		what += len + (what[len] == ',');
 	}
 	return bits;
@@ -157,31 +140,20 @@ static int open_once(const struct options *opt, const struct load_fallback *fb,
 		     struct leakscope_bpf **out)
 {
 	struct leakscope_bpf *skel = leakscope_bpf__open();
+	struct kind_source src = {.opt = opt, .go = &go_rt};
 	int err;
 
 	if (!skel) {
 		ls_error("cannot open the BPF programs: %s", strerror(errno));
 		return LS_EXIT_FAILURE;
 	}
-	skel->rodata->min_size = opt->min_size;
-	skel->rodata->sample_bytes = opt->sample;
-	skel->rodata->max_size = opt->max_size;
-	if (opt->kinds & (1u << LS_KIND_HEAP)) {
-		uint32_t buckets = heap_table__buckets(opt->max_objects);
-
-		bpf_map__set_max_entries(skel->maps.heap_blocks, buckets);
-		skel->rodata->heap_bucket_mask = buckets - 1;
-		if (opt->sample) { /* most frees are of blocks not recorded */
-			bpf_map__set_max_entries(skel->maps.heap_homes, (buckets + 1) / 2);
-			skel->rodata->heap_count_homes = true;
-		}
-	}
+	src.skel = skel;
 	bpf_map__set_max_entries(skel->maps.stacks, opt->max_stacks);
 	bpf_map__set_max_entries(skel->maps.totals, opt->max_sites);
 	bpf_map__set_max_entries(skel->maps.unwind_rows, opt->unwind_rows);
-	configure_kinds(skel, opt);
+	skel->rodata->follow_forks = opt->follow_forks;
+	kinds__configure(&src);
 	probes__prepare(skel);
-	go_runtime__configure(&go_rt, skel, opt->kinds, !opt->pid);
 	*out = skel;
 	skel->rodata->unwind_fp_only = fb->fp_only;
 	skel->rodata->test_reject = test_rejections();
@@ -350,9 +322,10 @@ int main(int argc, char **argv)
 cleanup:
 	go_runtime__detach(&go_rt, target.pid);
 	probes__detach(&links);
-	leakscope_bpf__destroy(session.skel);
+	/* the session's ring buffer reads a map of the skeleton: freed first */
 	session__close(&session);
 	unwinder__free(session.unwinder);
+	leakscope_bpf__destroy(session.skel);
 	allocator__free_plan(&plan);
 	target__close(&target);
 	return rc;

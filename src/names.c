@@ -1,17 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "names.h"
 
-const char *kind__name(enum ls_kind kind)
-{
-	static const char *const names[LS_KIND_MAX] = {
-	    [LS_KIND_HEAP] = "heap",	   [LS_KIND_FD] = "fd",
-	    [LS_KIND_THREAD] = "thread",   [LS_KIND_GOROUTINE] = "goroutine",
-	    [LS_KIND_GO_HEAP] = "go-heap",
-	};
-
-	return kind < LS_KIND_MAX ? names[kind] : "?";
-}
-
 const char *api__name(enum ls_api api)
 {
 	static const char *const names[LS_API_MAX] = {

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kind.h"
 #include "push.h"
 #include "util.h"
 

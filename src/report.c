@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <dirent.h>
+/*
+ * From a snapshot to a report: one row per stack as a reader sees it
+ * (symbolized, rows whose stacks read alike merged), with growth since the
+ * previous report and the details of the objects. No I/O but the
+ * symbolizers' reading of the traced files.
+ */
 #include <stdlib.h>
 #include <string.h>
 
-#include <bpf/bpf.h>
-
-#include "collect.h"
 #include "demangle.h"
-#include "go_runtime.h"
+#include "kind.h"
 #include "names.h"
 #include "report.h"
+#include "snapshot.h"
 #include "symbolizer.h"
 #include "util.h"
 
@@ -61,8 +64,9 @@ static void push_address(struct report_entry *e, size_t *cap, uint64_t addr,
 	}
 }
 
-/* A Go heap sample is taken inside the runtime's allocator: the code that
- * allocated is the first frame outside it (the last frame always stays). */
+/* A sample the runtime of a garbage-collected language takes inside its
+ * allocator: the code that allocated is the first frame outside it (the
+ * last frame always stays). */
 static void drop_allocator_frames(struct report_entry *e)
 {
 	size_t k = 1;
@@ -74,22 +78,21 @@ static void drop_allocator_frames(struct report_entry *e)
 	e->nframes -= k - 1;
 }
 
-static void symbolize_entry(struct report_entry *e, const struct report_sources *src,
+static void symbolize_entry(struct report_entry *e, const struct snapshot *snap,
 			    struct symbolizer *symbolizer)
 {
 	static const struct report_loc none;
-	struct ls_stack stack;
+	const struct ls_stack *stack = snapshot__stack(snap, e->row.site.stack_id);
 	size_t i, depth = 0, cap = 0;
 
-	if (collect__stack(src->stacks_fd, e->row.site.stack_id, &stack) == 0)
-		while (depth < MAX_STACK_DEPTH && stack.ips[depth])
-			depth++;
+	while (stack && depth < MAX_STACK_DEPTH && stack->ips[depth])
+		depth++;
 	push_frame(e, &cap, xstrdup(api__name(e->row.site.api)), &none);
 	if (depth == 0)
 		push_frame(e, &cap, xstrdup("[stack lost]"), &none);
 	for (i = 0; i < depth; i++)
-		push_address(e, &cap, stack.ips[i], symbolizer);
-	if (e->row.site.kind == LS_KIND_GO_HEAP)
+		push_address(e, &cap, stack->ips[i], symbolizer);
+	if (kind__get(e->row.site.kind) && kind__get(e->row.site.kind)->inside_runtime)
 		drop_allocator_frames(e);
 }
 
@@ -194,16 +197,10 @@ static int index_by_site(const void *a, const void *b)
 			     &((const struct site_index *)b)->site);
 }
 
-/*
- * Walks the fd or thread objects of the target and counts each one, by what
- * it is, in the entry of its site. Few objects: a plain walk is fine.
- */
-static void fill_details(struct report *r, const struct report_sources *src, int map_fd,
-			 enum ls_kind kind)
+/* Counts each described object, by what it is, in the entry of its site. */
+static void fill_details(struct report *r, const struct snapshot *snap, uint64_t min_age_ns)
 {
-	struct ls_object_key key, last;
-	struct site_index *index = xcalloc(r->count, sizeof(*index)), *hit;
-	bool first = true;
+	struct site_index *index = xcalloc(r->count + 1, sizeof(*index)), *hit;
 	size_t i;
 
 	for (i = 0; i < r->count; i++) {
@@ -211,121 +208,56 @@ static void fill_details(struct report *r, const struct report_sources *src, int
 		index[i].entry = &r->entries[i];
 	}
 	qsort(index, r->count, sizeof(*index), index_by_site);
-	while (bpf_map_get_next_key(map_fd, first ? NULL : &last, &key) == 0) {
-		struct report_process *proc;
-		struct ls_object obj;
+	for (i = 0; i < snap->nobjects; i++) {
+		const struct snapshot_object *o = &snap->objects[i];
 		struct details *d;
-		enum detail what;
-		int pid;
 
-		first = false;
-		last = key;
-		proc = report__process(r, key.tgid);
-		if (!proc || bpf_map_lookup_elem(map_fd, &key, &obj))
+		if (!aggregate__old_enough(o->where.gen, r->now_ns, min_age_ns))
 			continue;
-		pid = proc->exited ? -1 : proc->pid;
-		if (kind == LS_KIND_FD && proc->untracked_fds > 0)
-			proc->untracked_fds--; /* it was counted as open */
-		if (!aggregate__old_enough(obj.where.gen, r->now_ns, src->min_age_ns))
-			continue;
-		hit = bsearch(&obj.where.site, index, r->count, sizeof(*index), index_by_site);
+		hit = bsearch(&o->where.site, index, r->count, sizeof(*index), index_by_site);
 		if (!hit)
 			continue;
 		d = &hit->entry->details;
-		if (kind == LS_KIND_FD)
-			what = details__classify_fd(pid, key.id, obj.where.site.api,
-						    d->path[0] ? NULL : d->path, sizeof(d->path));
-		else if (kind == LS_KIND_GOROUTINE)
-			what = go_runtime__classify(pid, key.id, proc->go_minor);
-		else
-			what = pid > 0 ? details__classify_thread(pid, key.id) : DETAIL_MAX;
-		if (what < DETAIL_MAX)
-			d->counts[what]++;
+		if (!d->path[0] && o->path[0])
+			snprintf(d->path, sizeof(d->path), "%s", o->path);
+		if (o->what < DETAIL_MAX)
+			d->counts[o->what]++;
 	}
 	free(index);
 }
 
-/* How many fds a process has open; fill_details() then takes away the ones
- * leakscope saw being opened. */
-static int count_open_fds(const struct report_process *proc)
+void report__build(struct report *r, const struct snapshot *snap, uint64_t min_age_ns,
+		   struct report_history *history)
 {
-	char path[64];
-	struct dirent *de;
-	int open = 0;
-	DIR *dir;
-
-	if (proc->exited)
-		return -1;
-	snprintf(path, sizeof(path), "/proc/%d/fd", proc->pid);
-	dir = opendir(path);
-	if (!dir)
-		return -1;
-	while ((de = readdir(dir)))
-		open += de->d_name[0] != '.';
-	closedir(dir);
-	return open;
-}
-
-/* Heap blocks are not in the totals map: their table is added up. */
-static void add_heap_totals(const struct heap_table *heap, struct totals_entry **totals, size_t *n)
-{
-	struct totals_entry *more;
-	size_t m;
-	int err = heap_table__totals(heap, &more, &m);
-
-	if (err)
-		ls_error("cannot read the heap blocks table: %s", strerror(-err));
-	if (m) {
-		*totals = xrealloc(*totals, *n + m, sizeof(**totals));
-		memcpy(*totals + *n, more, m * sizeof(*more));
-		*n += m;
-	}
-	free(more);
-}
-
-void report__gather(struct report *r, const struct report_sources *src,
-		    struct report_history *history)
-{
-	uint64_t counters[LS_KIND_MAX][CNT_MAX];
-	struct totals_entry *totals;
 	struct site_row *rows;
 	size_t n, i;
 	int k;
 
-	r->now_ns = monotonic_ns();
-	collect__counters(src->counters_fd, counters);
-	for (k = 0; k < LS_KIND_MAX; k++)
-		memcpy(r->kind[k].counters, counters[k], sizeof(counters[k]));
-	collect__totals(src->totals_fd, r->now_ns >> GEN_SHIFT, &totals, &n);
-	if (src->heap.fd >= 0)
-		add_heap_totals(&src->heap, &totals, &n);
-	n = aggregate__rows(totals, n, r->now_ns, src->min_age_ns, &rows);
-	free(totals);
+	r->now_ns = snap->now_ns;
+	for (k = 0; k < LS_KIND_MAX; k++) {
+		memcpy(r->kind[k].counters, snap->counters[k], sizeof(snap->counters[k]));
+		r->kind[k].rate = snap->rate[k];
+	}
+	for (i = 0; i < r->nprocs; i++)
+		for (k = 0; k < LS_KIND_MAX; k++)
+			r->procs[i].preexisting[k] = i < snap->nprocs ? snap->preexisting[i][k] : -1;
+	n = aggregate__rows(snap->totals, snap->ntotals, r->now_ns, min_age_ns, &rows);
 
-	r->entries = xcalloc(n, sizeof(*r->entries));
+	r->entries = xcalloc(n + 1, sizeof(*r->entries));
 	r->count = n;
 	r->since_prev_ns = history->now_ns ? r->now_ns - history->now_ns : 0;
 	for (i = 0; i < n; i++) {
 		struct report_entry *e = &r->entries[i];
 		struct report_process *proc = report__process(r, rows[i].site.tgid);
+		const struct kind *kind = kind__get(rows[i].site.kind);
 
-		if (rows[i].site.kind == LS_KIND_GO_HEAP)
-			go_runtime__scale(&rows[i].bytes, &rows[i].count, src->go_heap_rate);
+		if (kind && kind->estimate && snap->rate[kind->id])
+			kind->estimate(&rows[i].bytes, &rows[i].count, snap->rate[kind->id]);
 		e->row = rows[i];
 		compute_growth(e, history);
-		symbolize_entry(e, src, proc ? proc->symbolizer : NULL);
+		symbolize_entry(e, snap, proc ? proc->symbolizer : NULL);
 	}
-	for (i = 0; i < r->nprocs; i++)
-		r->procs[i].untracked_fds = -1;
-	if (src->fd_objects_fd >= 0) {
-		for (i = 0; i < r->nprocs; i++)
-			r->procs[i].untracked_fds = count_open_fds(&r->procs[i]);
-		fill_details(r, src, src->fd_objects_fd, LS_KIND_FD);
-	}
-	if (src->thread_objects_fd >= 0)
-		fill_details(r, src, src->thread_objects_fd, LS_KIND_THREAD);
-	if (src->goroutine_objects_fd >= 0)
-		fill_details(r, src, src->goroutine_objects_fd, LS_KIND_GOROUTINE);
+	fill_details(r, snap, min_age_ns);
 	r->count = merge_alike(r->entries, n);
 	for (i = 0; i < r->count; i++) {
 		struct kind_summary *ks = &r->kind[r->entries[i].row.site.kind % LS_KIND_MAX];

@@ -13,10 +13,10 @@
 #include "aggregate.h"
 #include "cli.h"
 #include "details.h"
-#include "heap_table.h"
-#include "names.h"
+#include "leakscope.h"
 #include "verdict.h"
 
+struct snapshot;
 struct symbolizer;
 
 /* Where a frame is: its address (pprof's locations and mappings) and, for
@@ -48,6 +48,7 @@ struct kind_summary {
 	int64_t bytes, count;
 	size_t stacks;
 	uint64_t counters[CNT_MAX];
+	int64_t rate; /* sampled: the rate; 0: exact */
 };
 
 /* A traced process: the target, and with --follow-forks its children. */
@@ -57,7 +58,9 @@ struct report_process {
 	bool exited;
 	int exit_status; /* a wait status; -1 when unknown (not our child) */
 	struct symbolizer *symbolizer;
-	int untracked_fds; /* open, but not seen being opened; -1: unknown */
+	/* per kind: held, but never seen acquired (fds open before tracing);
+	 * -1: unknown */
+	int preexisting[LS_KIND_MAX];
 	int go_minor;	   /* runs Go 1.N (its goroutines' layout); 0: not Go */
 	char *cgroup;	   /* -a: its cgroup v2 path ("/system.slice/x"); NULL: not read */
 };
@@ -84,15 +87,6 @@ struct report_history {
 	uint64_t now_ns;
 };
 
-struct report_sources {
-	int totals_fd, stacks_fd, counters_fd;
-	struct heap_table heap;		      /* fd -1 when heap blocks are not traced */
-	int fd_objects_fd, thread_objects_fd; /* -1 when the kind is not traced */
-	int goroutine_objects_fd;	      /* -1 when the kind is not traced */
-	int64_t go_heap_rate;		      /* runtime.MemProfileRate of the samples */
-	uint64_t min_age_ns;
-};
-
 /* Where frame i of `e` is; all unknown (zeros) when the entry has no places. */
 static inline const struct report_loc *report_entry__loc(const struct report_entry *e, size_t i)
 {
@@ -111,9 +105,14 @@ static inline struct report_process *report__process(const struct report *r, uin
 			return &r->procs[i];
 	return NULL;
 }
-/* Fills r's rows for its processes (r->procs, r->nprocs set by the caller). */
-void report__gather(struct report *r, const struct report_sources *src,
-		    struct report_history *history);
+/*
+ * Fills r's rows from `snap` for its processes (r->procs, r->nprocs set by
+ * the caller): objects younger than `min_age_ns` left out, stacks
+ * symbolized by each process's symbolizer (none: addresses), growth since
+ * `history`, which then remembers this report.
+ */
+void report__build(struct report *r, const struct snapshot *snap, uint64_t min_age_ns,
+		   struct report_history *history);
 void report__free(struct report *r);
 /* Keeps the entries `keep` accepts (in their order), frees the others. */
 void report__keep(struct report *r, bool (*keep)(const struct report_entry *e));

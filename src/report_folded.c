@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "kind.h"
 #include "report.h"
 
 /* ';' separates frames and a line ends the stack: neither may appear inside

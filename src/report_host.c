@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kind.h"
 #include "report.h"
 #include "util.h"
 

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "kind.h"
 #include "report.h"
 #include "util.h"
 
@@ -90,6 +91,24 @@ static void json_number(FILE *out, double v)
 		fputs("null", out);
 }
 
+/* "fds_open_before_tracing": 3, from the kind's words */
+static void print_preexisting(FILE *out, const struct report_process *p)
+{
+	int id;
+
+	for (id = 0; id < LS_KIND_MAX; id++) {
+		const struct kind *k = kind__get(id);
+		const char *w = k->words.preexisting;
+
+		if (!w || p->preexisting[id] < 0)
+			continue;
+		fprintf(out, ",\"%s_", k->words.objects);
+		for (; *w; w++)
+			fputc(*w == ' ' ? '_' : *w, out);
+		fprintf(out, "\":%d", p->preexisting[id]);
+	}
+}
+
 static void print_process(FILE *out, const struct report_process *p)
 {
 	fprintf(out, "{\"pid\":%d,\"comm\":", p->pid);
@@ -99,8 +118,7 @@ static void print_process(FILE *out, const struct report_process *p)
 		fprintf(out, ",\"exit_status\":%d", WEXITSTATUS(p->exit_status));
 	else if (p->exited && p->exit_status >= 0 && WIFSIGNALED(p->exit_status))
 		fprintf(out, ",\"killed_by\":%d", WTERMSIG(p->exit_status));
-	if (p->untracked_fds >= 0)
-		fprintf(out, ",\"fds_open_before_tracing\":%d", p->untracked_fds);
+	print_preexisting(out, p);
 	if (p->cgroup) {
 		fputs(",\"cgroup\":", out);
 		json__string(out, p->cgroup);

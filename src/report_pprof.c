@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kind.h"
 #include "pprof_tables.h"
 #include "protobuf.h"
 #include "report.h"
@@ -37,24 +38,23 @@ static void add_type(struct pb *pb, struct pb *sub, struct pprof_strings *t, con
 static void sample_types(struct pb *pb, struct pprof_strings *t, unsigned int kinds,
 			 struct layout *l)
 {
-	static const struct {
-		enum ls_kind kind;
-		const char *name;
-	} counted[] = {
-	    {LS_KIND_FD, "fds"}, {LS_KIND_THREAD, "threads"}, {LS_KIND_GOROUTINE, "goroutines"}};
 	struct pb sub = {0};
-	size_t i;
+	bool bytes = false;
 	int k;
 
 	memset(l->slot, -1, sizeof(l->slot));
 	l->n = 0;
-	for (i = 0; i < sizeof(counted) / sizeof(counted[0]); i++) {
-		if (!(kinds & (1u << counted[i].kind)))
+	for (k = 0; k < LS_KIND_MAX; k++) {
+		if (!(kinds & (1u << k)))
 			continue;
-		add_type(pb, &sub, t, counted[i].name, "count");
-		l->slot[counted[i].kind][0] = l->n++;
+		if (kind__get(k)->has_bytes) {
+			bytes = true;
+			continue;
+		}
+		add_type(pb, &sub, t, kind__get(k)->pprof_type, "count");
+		l->slot[k][0] = l->n++;
 	}
-	if (kinds & ((1u << LS_KIND_HEAP) | (1u << LS_KIND_GO_HEAP))) {
+	if (bytes) {
 		add_type(pb, &sub, t, "inuse_objects", "count");
 		add_type(pb, &sub, t, "inuse_space", "bytes");
 		for (k = 0; k < LS_KIND_MAX; k++) {
@@ -122,6 +122,16 @@ static void add_samples(struct pb *pb, struct pprof_strings *t, struct pprof_loc
 	pb__free(&label);
 }
 
+static bool has_bytes(const struct layout *l)
+{
+	int k;
+
+	for (k = 0; k < LS_KIND_MAX; k++)
+		if (l->slot[k][1] >= 0)
+			return true;
+	return false;
+}
+
 int report_pprof__encode(const struct report *r, int pid, uint8_t **out, size_t *len)
 {
 	const struct report_process *p = report__process(r, pid);
@@ -149,7 +159,7 @@ int report_pprof__encode(const struct report *r, int pid, uint8_t **out, size_t 
 		pb__string(&pb, PROFILE_STRING_TABLE, t.v[i]);
 	pb__uint(&pb, PROFILE_TIME_NANOS, (uint64_t)time(NULL) * 1000000000ULL);
 	pb__uint(&pb, PROFILE_DURATION_NANOS, r->traced_ns);
-	if (l.slot[LS_KIND_HEAP][1] >= 0 || l.slot[LS_KIND_GO_HEAP][1] >= 0) {
+	if (has_bytes(&l)) {
 		pb__uint(&pb, PROFILE_PERIOD, 1);
 		pb__uint(&pb, PROFILE_DEFAULT_SAMPLE_TYPE, pprof__intern(&t, "inuse_space"));
 	}

@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
+#include "kind.h"
 #include "report.h"
 #include "util.h"
 

@@ -5,27 +5,12 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "kind.h"
 #include "report.h"
 #include "util.h"
 
 /* Four frames say where a leak is; --full-stacks prints all. */
 #define SHORT_STACK 4
-
-/* How each kind's counters read. */
-static const struct kind_words {
-	const char *objects;  /* what the objects are */
-	const char *acquired; /* counter words */
-	const char *released;
-	const char *unknown;
-} words[LS_KIND_MAX] = {
-    [LS_KIND_HEAP] = {"blocks", "allocations", "frees", "unknown frees"},
-    [LS_KIND_FD] = {"fds", "opened", "closed", "closes of fds opened before tracing"},
-    [LS_KIND_THREAD] = {"threads", "started", "exited", "exits of threads started before tracing"},
-    [LS_KIND_GOROUTINE] = {"goroutines", "started", "exited",
-			   "exits of goroutines started before tracing"},
-    [LS_KIND_GO_HEAP] = {"objects", "allocations sampled", "sampled objects freed",
-			 "frees of objects sampled before tracing"},
-};
 
 /* "growing +800 B/s for 6 s", "steady for 4 s", "shrinking -2.0/s for 3 s" */
 static void format_verdict(char *buf, size_t len, const struct report *r,
@@ -135,13 +120,17 @@ static void print_stack(FILE *out, const struct report_entry *e, bool full)
 	fputc('\n', out);
 }
 
-static void print_counters(FILE *out, const struct report *r, enum ls_kind kind,
-			   const struct options *opt)
+/* The words of kind k's counters: sampled at a rate the user chose, they
+ * count what was sampled. */
+static const struct kind_words *counter_words(const struct report *r, const struct kind *k)
 {
-	const uint64_t *c = r->kind[kind].counters;
-	const struct kind_words *w = &words[kind];
-	/* With --sample most frees are of blocks passed over: not unknown. */
-	bool sampling = kind == LS_KIND_HEAP && opt->sample;
+	return r->kind[k->id].rate && k->sample_option ? &k->sampled_words : &k->words;
+}
+
+static void print_counters(FILE *out, const struct report *r, const struct kind *k)
+{
+	const uint64_t *c = r->kind[k->id].counters;
+	const struct kind_words *w = counter_words(r, k);
 	uint64_t attempts = c[CNT_ACQUIRED] + c[CNT_OBJECTS_FULL] + c[CNT_TOTALS_FULL];
 	uint64_t dropped = c[CNT_OBJECTS_FULL] + c[CNT_TOTALS_FULL];
 	uint64_t lost = c[CNT_STACKS_FULL] + c[CNT_STACKS_EMPTY];
@@ -150,17 +139,14 @@ static void print_counters(FILE *out, const struct report *r, enum ls_kind kind,
 	fprintf(out,
 		"counters %s: %" PRIu64 " %s, %" PRIu64 " %s, %" PRIu64 " %s%s, %" PRIu64
 		" dropped",
-		kind__name(kind), c[CNT_ACQUIRED], sampling ? "allocations sampled" : w->acquired,
-		c[CNT_RELEASED], sampling ? "frees of sampled blocks" : w->released,
-		c[CNT_UNKNOWN_RELEASES],
-		sampling ? "frees of blocks not sampled or allocated before tracing" : w->unknown,
-		kind == LS_KIND_HEAP && r->size_filtered ? " (incl. blocks outside the size filter)"
-							 : "",
+		k->name, c[CNT_ACQUIRED], w->acquired, c[CNT_RELEASED], w->released,
+		c[CNT_UNKNOWN_RELEASES], w->unknown,
+		k->size_filter && r->size_filtered ? " (incl. blocks outside the size filter)" : "",
 		dropped);
 	if (dropped)
 		fprintf(out,
 			" (%.2f %% of %s: object map full %" PRIu64 ", site map full %" PRIu64 ")",
-			100.0 * dropped / (attempts ? attempts : 1), w->acquired,
+			100.0 * dropped / (attempts ? attempts : 1), k->words.acquired,
 			c[CNT_OBJECTS_FULL], c[CNT_TOTALS_FULL]);
 	fprintf(out, ", %" PRIu64 " stacks lost", lost);
 	if (lost)
@@ -175,18 +161,16 @@ static void print_counters(FILE *out, const struct report *r, enum ls_kind kind,
 			c[CNT_STACKS_TRUNCATED], c[CNT_STACKS_CUT]);
 	if (c[CNT_STATE_FULL])
 		fprintf(out, ", %" PRIu64 " calls without thread state", c[CNT_STATE_FULL]);
-	if (sampling)
-		fprintf(out, ", %" PRIu64 " allocations not sampled", c[CNT_UNSAMPLED]);
+	if (w != &k->words)
+		fprintf(out, ", %" PRIu64 " %s not sampled", c[CNT_UNSAMPLED], k->words.acquired);
 	fputc('\n', out);
 	if (ls_verbose && walked)
 		fprintf(out,
 			"          %" PRIu64 " stacks recalled, not walked again: the words their"
 			" first walk read were unchanged\n",
 			c[CNT_STACKS_RECALLED]);
-	if (ls_verbose && kind == LS_KIND_HEAP)
-		fprintf(out,
-			"          %" PRIu64 " nested allocator calls folded into their caller\n",
-			c[CNT_NESTED]);
+	if (ls_verbose && k->words.nested)
+		fprintf(out, "          %" PRIu64 " %s\n", c[CNT_NESTED], k->words.nested);
 }
 
 /* ", target exited (status 3)", ", target exited (killed by SIGSEGV)" */
@@ -205,14 +189,15 @@ static void print_exit(FILE *out, const struct report_process *p)
 		fprintf(out, " (killed by SIG%s)", sigabbrev_np(WTERMSIG(st)) ?: "?");
 }
 
-static int untracked_fds(const struct report *r)
+/* What the processes hold of kind k that was never seen acquired. */
+static int preexisting(const struct report *r, enum ls_kind k)
 {
 	int n = 0;
 	size_t i;
 
 	for (i = 0; i < r->nprocs; i++)
-		if (r->procs[i].untracked_fds > 0)
-			n += r->procs[i].untracked_fds;
+		if (r->procs[i].preexisting[k] > 0)
+			n += r->procs[i].preexisting[k];
 	return n;
 }
 
@@ -221,24 +206,25 @@ static void print_summary(FILE *out, const struct report *r, const struct option
 {
 	const char *sep = "";
 	char total[32];
-	int k;
+	int id;
 
-	for (k = 0; k < LS_KIND_MAX; k++) {
-		const struct kind_summary *ks = &r->kind[k];
+	for (id = 0; id < LS_KIND_MAX; id++) {
+		const struct kind_summary *ks = &r->kind[id];
+		const struct kind *k = kind__get(id);
 
-		if (!(r->kinds & (1u << k)))
+		if (!(r->kinds & (1u << id)))
 			continue;
-		fprintf(out, "%s%s: ", sep, kind__name(k));
-		if (kind__has_bytes(k)) {
+		fprintf(out, "%s%s: ", sep, k->name);
+		if (k->has_bytes) {
 			format_bytes(ks->bytes, total, sizeof(total));
 			fprintf(out, "%s in ", total);
 		}
-		fprintf(out, "%" PRId64 " %s at %zu stack%s", ks->count, words[k].objects,
+		fprintf(out, "%" PRId64 " %s at %zu stack%s", ks->count, k->words.objects,
 			ks->stacks, ks->stacks == 1 ? "" : "s");
-		if (k == LS_KIND_FD && untracked_fds(r) > 0)
-			fprintf(out, " (+%d open before tracing)", untracked_fds(r));
-		if (k == LS_KIND_HEAP && opt->sample)
-			fprintf(out, " (estimated: --sample %" PRIu64 ")", opt->sample);
+		if (k->words.preexisting && preexisting(r, id) > 0)
+			fprintf(out, " (+%d %s)", preexisting(r, id), k->words.preexisting);
+		if (k->sample_option && ks->rate)
+			fprintf(out, " (estimated: %s %" PRId64 ")", k->sample_option, ks->rate);
 		sep = "; ";
 	}
 	if (opt->min_age > 0)
@@ -310,7 +296,7 @@ void report_text__print(FILE *out, const struct report *r, const struct options 
 				kind__name(k));
 	for (k = 0; k < LS_KIND_MAX; k++)
 		if (r->kinds & (1u << k))
-			print_counters(out, r, k, opt);
+			print_counters(out, r, kind__get(k));
 	fputc('\n', out);
 	fflush(out);
 }

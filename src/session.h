@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "exec_follow.h"
+#include "kind.h"
 #include "report.h"
 
 struct leakscope_bpf;
@@ -26,7 +27,7 @@ struct session {
 	struct leakscope_bpf *skel;
 	const struct probe_plan *plan; /* attached again to each followed child */
 	struct probe_links *links;
-	const struct go_runtime *go;	   /* the target's Go runtime, if it is Go */
+	struct go_runtime *go;		   /* the target's Go runtime, if it is Go */
 	const volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM */
 
 	struct report_process *procs; /* procs[0] is the target */
@@ -48,12 +49,16 @@ struct session {
 	const char *missing; /* what the kernel refused and what is not traced */
 };
 
-/* The heap blocks table of the session's programs: fd -1 and no buckets when
- * heap blocks are not traced (every heap_table function then does nothing). */
-struct heap_table session__heap_table(const struct session *s);
+/* What the kinds' stages work with, for this session. */
+static inline struct kind_source session__source(const struct session *s)
+{
+	return (struct kind_source){.skel = s->skel,
+				    .opt = s->opt,
+				    .go = s->go,
+				    .procs = s->procs,
+				    .nprocs = s->nprocs};
+}
 
-/* Adds process `pid` to s->procs (its symbolizer, its unwind tables). */
-void session__add_process(struct session *s, int pid, const char *comm);
 /* Starts watching (after attach, before a command is released). */
 int session__start(struct session *s);
 /* Reports until the target exits, -d or --count end, or a stop signal;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Verdicts over time: a short history per (process, kind, stack), kept
- * across reports, says whether a stack is growing (a leak), steady (levelled
- * off: a cache or a pool) or shrinking, how fast, and since when.
+ * A verdict over time: from a short history of one stack's values, whether
+ * it is growing (a leak), steady (levelled off: a cache or a pool) or
+ * shrinking, how fast, and since when. Pure (src/verdicts.c keeps the
+ * histories across reports).
  */
 #ifndef VERDICT_H
 #define VERDICT_H
@@ -29,10 +30,6 @@ struct verdict {
 
 #define VERDICT_WINDOW_MAX 1000
 
-struct report;
-struct report_entry;
-struct verdicts;
-
 /*
  * The verdict of a window of `n` values (oldest first) taken at `times_ns`:
  * growing when the last value is above every value of the window's first
@@ -45,18 +42,5 @@ struct verdict verdict__classify(const int64_t *values, const uint64_t *times_ns
 
 /* "growing", "steady", ... */
 const char *verdict__name(enum verdict_kind kind);
-
-struct verdicts *verdicts__new(unsigned window);
-/*
- * Adds r's values to the histories and sets each entry's verdict; stacks
- * absent from r count as 0 and are forgotten after a whole window.
- */
-void verdicts__update(struct verdicts *v, struct report *r);
-/* Forgets every history of process `tgid` (it exited and was reported). */
-void verdicts__forget_process(struct verdicts *v, uint32_t tgid);
-void verdicts__free(struct verdicts *v);
-
-/* --leaks-only keeps these (report__keep). */
-bool verdict__entry_growing(const struct report_entry *e);
 
 #endif /* VERDICT_H */

@@ -78,7 +78,7 @@ static void test_totals_and_forget(void)
 	put(fd, 6000, 7, 0x1000, &d);
 	put(fd, last, 2, HEAP_SLOT_CLAIMED, &a); /* being filled: not a block yet */
 
-	CHECK(heap_table__totals(&t, &v, &n) == 0);
+	CHECK(heap_table__totals(&t, &v, &n, NULL) == 0);
 	CHECK_U64(n, 3);
 	e = find(v, n, 10, 7, 5);
 	if (CHECK(e)) {
@@ -98,7 +98,7 @@ static void test_totals_and_forget(void)
 	free(v);
 
 	heap_table__forget(&t, &gone, 1);
-	CHECK(heap_table__totals(&t, &v, &n) == 0);
+	CHECK(heap_table__totals(&t, &v, &n, NULL) == 0);
 	CHECK_U64(n, 2);
 	CHECK(!find(v, n, 11, 9, 5));
 	free(v);
@@ -114,19 +114,26 @@ static void test_totals_and_forget(void)
 					    sizeof(uint16_t), 16, NULL);
 		uint32_t tgid = 10;
 		uint16_t image = 3;
+		size_t stale = 0;
 
 		c.image = 3;
 		put(fd, 4096, 3, 0x3000, &c);
 		t.images_fd = images;
 		CHECK(images >= 0 && bpf_map_update_elem(images, &tgid, &image, BPF_ANY) == 0);
-		CHECK(heap_table__totals(&t, &v, &n) == 0);
+		CHECK(heap_table__totals(&t, &v, &n, &stale) == 0);
 		CHECK_U64(n, 1);
+		CHECK_U64(stale, 2);
 		e = find(v, n, 10, 7, 6);
 		if (CHECK(e))
 			CHECK_U64(e->val.bytes, 4096);
 		free(v);
+		/* reading changed nothing: the prune frees them */
+		CHECK(bpf_map_lookup_elem(fd, &(uint32_t){0}, &back) == 0);
+		CHECK(back.addr[0] == 0x1000);
+		CHECK_U64(heap_table__prune(&t), 2);
 		CHECK(bpf_map_lookup_elem(fd, &(uint32_t){0}, &back) == 0);
 		CHECK_U64(back.addr[0], HEAP_SLOT_FREE); /* dropped from the table */
+		CHECK_U64(heap_table__prune(&t), 0);
 		close(images);
 	}
 	close(fd);

@@ -17,8 +17,8 @@ static char *frames[] = {"malloc", "leak", "main"};
 int main(void)
 {
 	struct report_process procs[2] = {
-	    {.pid = 7, .comm = "a\"b\\c\nd", .untracked_fds = -1},
-	    {.pid = 8, .comm = "other", .untracked_fds = -1},
+	    {.pid = 7, .comm = "a\"b\\c\nd", .preexisting = {[LS_KIND_FD] = -1}},
+	    {.pid = 8, .comm = "other", .preexisting = {[LS_KIND_FD] = -1}},
 	};
 	struct report_entry e[3] = {
 	    {.row = {.site = {.tgid = 7, .kind = LS_KIND_HEAP}, .bytes = 3000, .count = 3},

@@ -33,7 +33,7 @@
 static bool update;
 static char tmpdir[] = "/tmp/test_report.XXXXXX";
 
-/* Frames innermost first, as report__gather() builds them: the API, then
+/* Frames innermost first, as report__build() builds them: the API, then
  * the stack; unresolved frames as module+offset, a lost stack as one frame. */
 static char *frames0[] = {
     "operator new(unsigned long)",
@@ -64,7 +64,7 @@ static char *frames4[] = {"valloc", "[unknown]+0x1000"};
 static char *frames5[] = {"open", "open_leak", "main"};
 static char *frames6[] = {"pthread_create", "spawn_stuck", "main"};
 
-/* By kind, then largest first, as report__gather() sorts them. */
+/* By kind, then largest first, as report__build() sorts them. */
 static struct report_entry entries[] = {
     ENTRY(11, LS_API_NEW, 3145728, 3, 10, 1048576, 1, false, frames0),
     ENTRY(12, LS_API_MALLOC, 1000, 10, 95, 0, 0, false, frames1),
@@ -95,7 +95,7 @@ static void make_report(struct report *r)
 {
 	memset(r, 0, sizeof(*r));
 	procs[0] = (struct report_process){
-	    .pid = 4242, .comm = "demo", .exit_status = 3 << 8, .untracked_fds = 3};
+	    .pid = 4242, .comm = "demo", .exit_status = 3 << 8, .preexisting = {[LS_KIND_FD] = 3}};
 	r->procs = procs;
 	r->nprocs = 1;
 	r->kinds = (1u << LS_KIND_HEAP) | (1u << LS_KIND_FD) | (1u << LS_KIND_THREAD);

@@ -61,7 +61,7 @@ static void test_report(void)
 				      .comm = "de\"mo",
 				      .exited = true,
 				      .exit_status = 3 << 8,
-				      .untracked_fds = -1};
+				      .preexisting = {[LS_KIND_FD] = -1}};
 	struct report_entry e[2] = {
 	    {.row = {.site = {.tgid = 42, .kind = LS_KIND_HEAP}, .bytes = 12288, .count = 3},
 	     .delta_bytes = 4096,

@@ -10,6 +10,7 @@
 #include "report.h"
 #include "util.h"
 #include "verdict.h"
+#include "verdicts.h"
 
 #define S    1000000000ULL
 #define N(a) (sizeof(a) / sizeof((a)[0]))

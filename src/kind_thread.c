@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The thread kind: threads started (bpf/thread.bpf.c) and not yet exited,
+ * each described by what it waits on.
+ */
+#include <bpf/libbpf.h>
+
+#include "cli.h"
+#include "kind.h"
+#include "leakscope.skel.h"
+#include "report.h"
+#include "snapshot.h"
+
+static void configure(const struct kind_source *src, bool traced)
+{
+	struct leakscope_bpf *skel = src->skel;
+
+	/* forks are also watched for --follow-forks */
+	bpf_program__set_autoload(skel->progs.thread_fork, traced || src->opt->follow_forks);
+	bpf_program__set_autoload(skel->progs.thread_exit, traced);
+}
+
+static enum detail describe_thread(const struct report_process *p, uint64_t tid,
+				   const struct ls_object *obj, char *path, size_t len)
+{
+	(void)obj, (void)path, (void)len;
+	return p->exited ? DETAIL_MAX : details__classify_thread(p->pid, tid);
+}
+
+static int describe(const struct kind_source *src, struct snapshot *snap)
+{
+	return kind__describe_objects(src, bpf_map__fd(src->skel->maps.thread_objects),
+				      LS_KIND_THREAD, describe_thread, snap);
+}
+
+static void forget(const struct kind_source *src, const uint32_t *gone, size_t n)
+{
+	kind__forget_objects(bpf_map__fd(src->skel->maps.thread_objects), gone, n);
+}
+
+static const char *const programs[] = {"thread_", NULL};
+
+const struct kind kind_thread = {
+    .id = LS_KIND_THREAD,
+    .name = "thread",
+    .words = {"threads", "started", "exited", "exits of threads started before tracing"},
+    .pprof_type = "threads",
+    .programs = programs,
+    .configure = configure,
+    .describe = describe,
+    .forget = forget,
+};
