@@ -37,22 +37,22 @@ UNIT_MODS_symbolize := proc_maps elf_file elf_symtab go_elf gopclntab symbolizer
 UNIT_MODS_gopclntab := elf_file elf_symtab go_elf gopclntab proc_maps symbolizer util
 UNIT_MODS_pclntab_formats := gopclntab
 UNIT_MODS_aggregate := aggregate util
-UNIT_MODS_cli	    := cli names util
+UNIT_MODS_cli	    := cli cli_usage cli_value names util
 UNIT_MODS_report    := report_text report_host report_folded aggregate details names util verdict
 UNIT_MODS_verdict   := verdict names util
 UNIT_MODS_report_json := report_json aggregate details names util verdict
 UNIT_MODS_protobuf  := protobuf util
 UNIT_MODS_prometheus := report_prometheus names util
 UNIT_MODS_placement := placement
-UNIT_MODS_cfi	    := cfi unwind_table elf_file
+UNIT_MODS_cfi	    := cfi cfi_cursor cfi_interp unwind_table elf_file
 UNIT_MODS_heap_table := heap_table util
 
 FUZZERS	:= proc_maps elf cli cfi gopclntab
 FUZZ_MODS_proc_maps := proc_maps util
 FUZZ_MODS_elf	    := elf_file elf_symtab go_elf gopclntab util
 FUZZ_MODS_gopclntab := gopclntab
-FUZZ_MODS_cli	    := cli names util
-FUZZ_MODS_cfi	    := cfi unwind_table elf_file
+FUZZ_MODS_cli	    := cli cli_usage cli_value names util
+FUZZ_MODS_cfi	    := cfi cfi_cursor cfi_interp unwind_table elf_file
 FUZZ_SECONDS ?= 20
 
 .DELETE_ON_ERROR:
