@@ -38,10 +38,11 @@ FUZZERS	:= proc_maps elf cli cfi gopclntab
 FUZZ_MODS_proc_maps := proc_maps util
 FUZZ_MODS_elf	    := elf_file elf_symtab go_elf gopclntab util
 FUZZ_MODS_gopclntab := gopclntab
-FUZZ_MODS_cli	    := cli
+FUZZ_MODS_cli	    := cli cli_usage cli_value
 # the kinds' names come from the kind table: the rest of the library, not instrumented
-FUZZ_LINK_cli	    := $(filter-out $(BUILD)/obj/cli.o,$(LIB_OBJS)) $(LDLIBS)
-FUZZ_MODS_cfi	    := cfi unwind_table elf_file
+FUZZ_LINK_cli	    := $(filter-out $(BUILD)/obj/cli.o $(BUILD)/obj/cli_usage.o $(BUILD)/obj/cli_value.o,\
+			   $(LIB_OBJS)) $(LDLIBS)
+FUZZ_MODS_cfi	    := cfi cfi_cursor cfi_interp unwind_table elf_file
 FUZZ_SECONDS ?= 20
 
 .DELETE_ON_ERROR:

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <errno.h>
+/*
+ * The probe plan (allocator.h): the allocator's entry points and the libc
+ * wrappers, each bound to the first object of the target's load order
+ * (load_order.c) that defines it, then where each entry probe goes.
+ */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "allocator.h"
 #include "elf_lookup.h"
-#include "proc_maps.h"
+#include "load_order.h"
 #include "target.h"
 #include "util.h"
 
@@ -98,159 +100,11 @@ static const struct api_function functions[] = {
  * calls them from counting twice. */
 static const char *const auto_prefixes[] = {"", "je_", "tc_", "mi_"};
 
-struct object_list {
-	char **paths;
-	size_t count;
-};
-
-static void add_object(struct object_list *l, const char *path)
-{
-	size_t i;
-
-	for (i = 0; i < l->count; i++)
-		if (!strcmp(l->paths[i], path))
-			return;
-	l->paths = xrealloc(l->paths, l->count + 1, sizeof(*l->paths));
-	l->paths[l->count++] = xstrdup(path);
-}
-
-static void free_objects(struct object_list *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->count; i++)
-		free(l->paths[i]);
-	free(l->paths);
-}
-
-/*
- * A command not yet started: ask its dynamic loader for the load order
- * (`ld.so --list`, what ldd does: it maps the objects, runs none of their
- * code). A static executable is its own allocator.
- */
-/* A script runs its "#!" interpreter: that is the program to look at. */
-static const char *script_interpreter(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-	char *end;
-
-	if (!f)
-		return path;
-	if (!fgets(buf, len, f) || strncmp(buf, "#!", 2)) {
-		fclose(f);
-		return path;
-	}
-	fclose(f);
-	buf += 2 + strspn(buf + 2, " \t");
-	end = buf + strcspn(buf, " \t\n");
-	*end = '\0';
-	return buf[0] == '/' ? buf : path;
-}
-
-static int objects_of_command(const char *command, struct object_list *l)
-{
-	char interp[PATH_MAX], line[PATH_MAX + 64], shebang[PATH_MAX];
-	const char *exe = script_interpreter(command, shebang, sizeof(shebang));
-	int out[2], status;
-	FILE *f;
-	pid_t pid;
-
-	add_object(l, exe);
-	if (elf_lookup__interpreter(exe, interp, sizeof(interp)))
-		return 0;
-	if (pipe(out))
-		return -errno;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		dup2(out[1], STDOUT_FILENO);
-		close(out[0]);
-		close(out[1]);
-		execl(interp, interp, "--list", exe, (char *)NULL);
-		_exit(127);
-	}
-	close(out[1]);
-	f = fdopen(out[0], "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		/* "\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" or
-		 * "\t/lib64/ld-linux-x86-64.so.2 (0x...)" */
-		char *p = strstr(line, "=> "), *end;
-
-		p = p ? p + 3 : line + strspn(line, " \t");
-		if (*p != '/')
-			continue;
-		end = strstr(p, " (");
-		if (end)
-			*end = '\0';
-		p[strcspn(p, "\n")] = '\0';
-		add_object(l, p);
-	}
-	if (f)
-		fclose(f);
-	waitpid(pid, &status, 0);
-	return 0;
-}
-
-/* The C library and libstdc++ define the defaults everybody else overrides. */
-static int default_rank(const char *path)
-{
-	const char *base = strrchr(path, '/');
-
-	base = base ? base + 1 : path;
-	if (!strncmp(base, "libc.so", 7) || !strncmp(base, "libc-", 5))
-		return 2;
-	if (!strncmp(base, "libstdc++", 9))
-		return 1;
-	return 0;
-}
-
-/*
- * A running process: its mapped objects, the executable first and the
- * default libraries last, which is the order interposition resolves in.
- * The host (-a) stands for every process: only the default libraries count.
- * leakscope's executable and its other libraries are its own, mapped by no
- * other process; a sanitizer runtime among them (libasan interposes malloc)
- * would otherwise take the allocator's place.
- */
-static int objects_of_process(const struct target *t, struct object_list *l)
-{
-	struct proc_maps maps;
-	char exe[PATH_MAX + 32], link[64];
-	ssize_t n;
-	size_t i;
-	int rank, err;
-
-	snprintf(link, sizeof(link), "/proc/%d/exe", t->pid);
-	n = readlink(link, exe, sizeof(exe) - 1);
-	if (n < 0)
-		return -errno;
-	exe[n] = '\0';
-	err = proc_maps__read(t->pid, &maps);
-	if (err)
-		return err;
-	if (!t->host)
-		add_object(l, exe);
-	for (rank = t->host ? 1 : 0; rank <= 2; rank++)
-		for (i = 0; i < maps.count; i++) {
-			const struct map_entry *m = &maps.entries[i];
-
-			if (m->path[0] == '/' && m->perms[2] == 'x' &&
-			    !strstr(m->path, " (deleted)") && default_rank(m->path) == rank)
-				add_object(l, m->path);
-		}
-	proc_maps__free(&maps);
-	return 0;
-}
-
 static bool matches_lib(const char *path, const char *lib)
 {
-	const char *base = strrchr(path, '/');
-
 	if (lib[0] == '/')
 		return !strcmp(path, lib);
-	base = base ? base + 1 : path;
-	return !strncmp(base, lib, strlen(lib)) || strstr(path, lib);
+	return !strncmp(path_base(path), lib, strlen(lib)) || strstr(path, lib);
 }
 
 static bool planned(const struct probe_plan *plan, const char *binary, uint64_t offset)
@@ -264,7 +118,7 @@ static bool planned(const struct probe_plan *plan, const char *binary, uint64_t 
 }
 
 /* For one prefix, bind every function to the first object defining it. */
-static void plan_prefix(const struct target *t, const struct object_list *objs, const char *prefix,
+static void plan_prefix(const struct target *t, const struct load_order *objs, const char *prefix,
 			struct probe_plan *plan)
 {
 	const char *names[N_FUNCTIONS];
@@ -330,7 +184,7 @@ static void keep_kinds(struct probe_plan *plan, unsigned int kinds)
 int allocator__plan(const struct target *t, const char *spec, unsigned int kinds,
 		    struct probe_plan *plan)
 {
-	struct object_list objs = {0}, chosen = {0};
+	struct load_order objs = {0}, chosen = {0};
 	char lib_buf[PATH_MAX], *lib = NULL;
 	const char *prefix = "";
 	size_t i;
@@ -345,25 +199,25 @@ int allocator__plan(const struct target *t, const char *spec, unsigned int kinds
 			*strchr(lib, ':') = '\0';
 		}
 	}
-	err = t->spawned ? objects_of_command(t->exe, &objs) : objects_of_process(t, &objs);
+	err = t->spawned ? load_order__of_command(t->exe, &objs) : load_order__of_process(t, &objs);
 	if (err) {
 		ls_error("cannot read the objects of PID %d: %s", t->pid, strerror(-err));
-		free_objects(&objs);
+		load_order__free(&objs);
 		return LS_EXIT_NO_TARGET;
 	}
 	if (lib) {
 		for (i = 0; i < objs.count; i++)
 			if (matches_lib(objs.paths[i], lib))
-				add_object(&chosen, objs.paths[i]);
+				load_order__add(&chosen, objs.paths[i]);
 		if (!chosen.count && lib[0] == '/')
-			add_object(&chosen, lib);
+			load_order__add(&chosen, lib);
 		plan_prefix(t, &chosen, prefix, plan);
 	} else {
 		for (i = 0; i < sizeof(auto_prefixes) / sizeof(auto_prefixes[0]); i++)
 			plan_prefix(t, &objs, auto_prefixes[i], plan);
 	}
-	free_objects(&objs);
-	free_objects(&chosen);
+	load_order__free(&objs);
+	load_order__free(&chosen);
 	keep_kinds(plan, kinds);
 	if ((kinds & (1u << LS_KIND_HEAP)) &&
 	    (!plan_has(plan, PROG_ALLOC) || !plan_has(plan, PROG_FREE))) {
@@ -388,33 +242,6 @@ void allocator__free_plan(struct probe_plan *plan)
 		free(plan->points[i].binary);
 	free(plan->points);
 	memset(plan, 0, sizeof(*plan));
-}
-
-bool probe_point__returns(const struct probe_point *p)
-{
-	return p->fn->prog != PROG_FREE;
-}
-
-bool probe_point__allocates(const struct probe_point *p)
-{
-	return probe_point__returns(p) && p->fn->prog != PROG_WRAPPER;
-}
-
-/*
- * Only allocators whose insides we know: glibc's and jemalloc's malloc and
- * calloc allocate on their own. Not realloc (glibc's realloc(NULL, n) calls
- * malloc), memalign and its kin (glibc passes a small alignment on to
- * malloc), reallocarray (calls realloc), operator new (calls malloc), nor
- * any function of another allocator.
- */
-bool probe_point__leaf(const struct probe_point *p)
-{
-	const char *base = strrchr(p->binary, '/');
-
-	base = base ? base + 1 : p->binary;
-	if (strcmp(p->symbol, "malloc") && strcmp(p->symbol, "calloc"))
-		return false;
-	return default_rank(p->binary) == 2 || !strncmp(base, "libjemalloc.so", 14);
 }
 
 /* The argument registers each entry program reads (bpf/heap.bpf.c). */

@@ -1,76 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <errno.h>
+/*
+ * The command line (cli.h): the option table, each option's value stored
+ * (parsed by cli_value.c), then the checks across options: one target, a
+ * consistent size range. The --help text is cli_usage.c's.
+ */
 #include <getopt.h>
 #include <limits.h>
-#include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "kind.h"
+#include "cli_usage.h"
+#include "cli_value.h"
 #include "names.h"
 #include "unwind.h"
 #include "util.h"
 #include "verdict.h"
-
-static const char usage_text[] =
-    "Usage: leakscope [options] -p PID\n"
-    "       leakscope [options] -- COMMAND [ARGS...]\n"
-    "\n"
-    "Reports, per call stack, the heap blocks a process still holds.\n"
-    "\n"
-    "Target:\n"
-    "  -p, --pid PID           trace a running process\n"
-    "  -- COMMAND ARGS...      start COMMAND and trace it from its first instruction\n"
-    "  -a, --all               trace every process of the host, started later too\n"
-    "      --cgroup PATH       only the processes of this cgroup v2 (implies -a)\n"
-    "      --comm NAME         only the processes called NAME (implies -a)\n"
-    "\n"
-    "Reports:\n"
-    "  -i, --interval SECONDS  seconds between reports (default 10)\n"
-    "  -d, --duration SECONDS  stop after this long (default: until the target exits)\n"
-    "      --count N           stop after N reports\n"
-    "      --top N             stacks per report (default 10)\n"
-    "      --min-age SECONDS   only objects at least this old (default 0)\n"
-    "      --min-size BYTES    only blocks at least this large\n"
-    "      --max-size BYTES    only blocks at most this large\n"
-    "      --full-stacks       print every frame of each stack, not the top four\n"
-    "      --folded FILE       write folded stacks for flamegraph.pl at each report\n"
-    "      --folded-value bytes|count   value of each folded line (default bytes)\n"
-    "      --window N          reports a verdict (growing, steady, shrinking) looks\n"
-    "                          back over (default 6)\n"
-    "      --leaks-only        show only the stacks that keep growing\n"
-    "      --json FILE         append each report to FILE as one line of JSON\n"
-    "                          (- for standard output, instead of the text)\n"
-    "      --pprof FILE        rewrite FILE with a gzipped pprof profile at each\n"
-    "                          report (FILE.PID.pb.gz each when several processes)\n"
-    "      --listen ADDR       serve /metrics (Prometheus), /pprof?pid=N and\n"
-    "                          /folded?pid=N over HTTP on ADDR, e.g. 127.0.0.1:9464\n"
-    "      --push URL          push folded stacks to a Pyroscope server at each\n"
-    "                          report (URL/ingest), e.g. http://127.0.0.1:4040\n"
-    "\n"
-    "Tracing:\n"
-    "      --kinds LIST        what to trace: heap,fd,thread,goroutine,go-heap\n"
-    "                          (default: all; goroutine and go-heap in Go programs)\n"
-    "      --follow-forks      trace the children the target forks, too\n"
-    "      --allocator LIB[:PREFIX]  probe this library (path or name), with an\n"
-    "                          optional symbol prefix such as je_\n"
-    "      --max-objects N     outstanding objects tracked (default 1048576)\n"
-    "      --max-stacks N      distinct stacks stored (default 16384)\n"
-    "      --max-sites N       per-stack totals entries (default 65536)\n"
-    "      --sample BYTES      record blocks of BYTES or more always, smaller ones\n"
-    "                          with probability size/BYTES; reports estimate\n"
-    "                          (default: every block, exact)\n"
-    "      --probe-at-entry    probe at function entries, not at the cheapest\n"
-    "                          instruction after them\n"
-    "      --unwind fp|dwarf|auto  walk stacks by frame pointers, by .eh_frame\n"
-    "                          tables, or by tables for the files built without\n"
-    "                          frame pointers (default auto)\n"
-    "      --unwind-depth N    frames per stack (default and most 64)\n"
-    "      --unwind-rows N     unwind table rows for all files (default 1048576)\n"
-    "  -v, --verbose           print what is attached where, and all counters\n"
-    "  -h, --help              this text\n";
 
 enum {
 	OPT_COUNT = 256,
@@ -139,44 +84,6 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-static int bad_number(const char *what, const char *arg)
-{
-	ls_error("invalid %s '%s'", what, arg);
-	return LS_EXIT_USAGE;
-}
-
-/* A non-negative whole number in [min, max]; no sign, no trailing junk. */
-static int parse_u64(const char *what, const char *arg, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (arg[0] < '0' || arg[0] > '9')
-		return bad_number(what, arg);
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return bad_number(what, arg);
-	*out = v;
-	return 0;
-}
-
-/* A non-negative number of seconds, fractions allowed. */
-static int parse_seconds(const char *what, const char *arg, double min, double *out)
-{
-	char *end;
-	double v;
-
-	if ((arg[0] < '0' || arg[0] > '9') && arg[0] != '.')
-		return bad_number(what, arg);
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || *end || !isfinite(v) || v < min || v > 1e9)
-		return bad_number(what, arg);
-	*out = v;
-	return 0;
-}
-
 static void set_defaults(struct options *opt)
 {
 	memset(opt, 0, sizeof(*opt));
@@ -194,79 +101,60 @@ static void set_defaults(struct options *opt)
 	opt->window = 6;
 }
 
-/* "heap,fd,thread" -> bits of enum ls_kind */
-static int parse_kinds(const char *arg, unsigned int *kinds)
-{
-	const char *p = arg;
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-	*kinds = 0;
-	while (*p) {
-		size_t n = strcspn(p, ",");
-		int k;
+static const char *const folded_words[] = {
+    [FOLDED_BYTES] = "bytes",
+    [FOLDED_COUNT] = "count",
+};
 
-		for (k = 0; k < LS_KIND_MAX; k++)
-			if (strlen(kind__name(k)) == n && !strncmp(p, kind__name(k), n))
-				break;
-		if (k == LS_KIND_MAX || n == 0) {
-			ls_error(
-			    "invalid --kinds '%s' (a list of heap, fd, thread, goroutine, go-heap)",
-			    arg);
-			return LS_EXIT_USAGE;
-		}
-		*kinds |= 1u << k;
-		p += n + (p[n] == ',');
-	}
-	if (!*kinds) {
-		ls_error("invalid --kinds '%s' (a list of heap, fd, thread, goroutine, go-heap)",
-			 arg);
-		return LS_EXIT_USAGE;
-	}
-	return 0;
-}
+static const char *const unwind_words[] = {
+    [LS_UNWIND_FP] = "fp",
+    [LS_UNWIND_DWARF] = "dwarf",
+    [LS_UNWIND_AUTO] = "auto",
+};
 
 static int parse_one(int c, const char *arg, struct options *opt)
 {
 	uint64_t v = 0;
-	int err = 0;
+	int err = 0, w = 0;
 
 	switch (c) {
 	case 'p':
-		err = parse_u64("PID", arg, 1, INT_MAX, &v);
+		err = cli_value__u64("PID", arg, 1, INT_MAX, &v);
 		opt->pid = v;
 		break;
 	case 'i':
-		err = parse_seconds("interval", arg, 0.1, &opt->interval);
+		err = cli_value__seconds("interval", arg, 0.1, &opt->interval);
 		break;
 	case 'd':
-		err = parse_seconds("duration", arg, 0.1, &opt->duration);
+		err = cli_value__seconds("duration", arg, 0.1, &opt->duration);
 		break;
 	case OPT_COUNT:
-		err = parse_u64("count", arg, 1, LONG_MAX, &v);
+		err = cli_value__u64("count", arg, 1, LONG_MAX, &v);
 		opt->count = v;
 		break;
 	case OPT_TOP:
-		err = parse_u64("--top", arg, 1, INT_MAX, &v);
+		err = cli_value__u64("--top", arg, 1, INT_MAX, &v);
 		opt->top = v;
 		break;
 	case OPT_MIN_AGE:
-		err = parse_seconds("--min-age", arg, 0, &opt->min_age);
+		err = cli_value__seconds("--min-age", arg, 0, &opt->min_age);
 		break;
 	case OPT_MIN_SIZE:
-		err = parse_u64("--min-size", arg, 0, UINT64_MAX, &opt->min_size);
+		err = cli_value__u64("--min-size", arg, 0, UINT64_MAX, &opt->min_size);
 		break;
 	case OPT_MAX_SIZE:
-		err = parse_u64("--max-size", arg, 0, UINT64_MAX, &opt->max_size);
+		err = cli_value__u64("--max-size", arg, 0, UINT64_MAX, &opt->max_size);
 		break;
 	case OPT_FOLDED:
 		opt->folded_path = arg;
 		break;
 	case OPT_FOLDED_VALUE:
-		if (!strcmp(arg, "bytes"))
-			opt->folded_value = FOLDED_BYTES;
-		else if (!strcmp(arg, "count"))
-			opt->folded_value = FOLDED_COUNT;
-		else
-			return bad_number("--folded-value (bytes or count)", arg);
+		err = cli_value__word("--folded-value (bytes or count)", arg, folded_words,
+				      ARRAY_LEN(folded_words), &w);
+		if (!err)
+			opt->folded_value = w;
 		break;
 	case OPT_FULL_STACKS:
 		opt->full_stacks = true;
@@ -282,19 +170,19 @@ static int parse_one(int c, const char *arg, struct options *opt)
 		break;
 	}
 	case OPT_MAX_OBJECTS:
-		err = parse_u64("--max-objects", arg, 1, 1 << 28, &v);
+		err = cli_value__u64("--max-objects", arg, 1, 1 << 28, &v);
 		opt->max_objects = v;
 		break;
 	case OPT_MAX_STACKS:
-		err = parse_u64("--max-stacks", arg, 1, 1 << 24, &v);
+		err = cli_value__u64("--max-stacks", arg, 1, 1 << 24, &v);
 		opt->max_stacks = v;
 		break;
 	case OPT_MAX_SITES:
-		err = parse_u64("--max-sites", arg, 1, 1 << 24, &v);
+		err = cli_value__u64("--max-sites", arg, 1, 1 << 24, &v);
 		opt->max_sites = v;
 		break;
 	case OPT_KINDS:
-		err = parse_kinds(arg, &opt->kinds);
+		err = cli_value__kinds(arg, &opt->kinds);
 		break;
 	case OPT_FOLLOW_FORKS:
 		opt->follow_forks = true;
@@ -302,7 +190,7 @@ static int parse_one(int c, const char *arg, struct options *opt)
 	case OPT_SAMPLE:
 		opt->sample_given = true;
 		/* 1 is exact too; the BPF side draws 32 random bits */
-		err = parse_u64("--sample", arg, 1, UINT32_MAX, &opt->sample);
+		err = cli_value__u64("--sample", arg, 1, UINT32_MAX, &opt->sample);
 		if (opt->sample == 1)
 			opt->sample = 0;
 		break;
@@ -310,25 +198,19 @@ static int parse_one(int c, const char *arg, struct options *opt)
 		opt->probe_at_entry = true;
 		break;
 	case OPT_UNWIND:
-		if (!strcmp(arg, "fp"))
-			opt->unwind = LS_UNWIND_FP;
-		else if (!strcmp(arg, "dwarf"))
-			opt->unwind = LS_UNWIND_DWARF;
-		else if (!strcmp(arg, "auto"))
-			opt->unwind = LS_UNWIND_AUTO;
-		else
-			return bad_number("--unwind (fp, dwarf or auto)", arg);
+		err = cli_value__word("--unwind (fp, dwarf or auto)", arg, unwind_words,
+				      ARRAY_LEN(unwind_words), &opt->unwind);
 		break;
 	case OPT_UNWIND_DEPTH:
-		err = parse_u64("--unwind-depth", arg, 1, MAX_STACK_DEPTH, &v);
+		err = cli_value__u64("--unwind-depth", arg, 1, MAX_STACK_DEPTH, &v);
 		opt->unwind_depth = v;
 		break;
 	case OPT_UNWIND_ROWS:
-		err = parse_u64("--unwind-rows", arg, 1, 1 << 26, &v);
+		err = cli_value__u64("--unwind-rows", arg, 1, 1 << 26, &v);
 		opt->unwind_rows = v;
 		break;
 	case OPT_WINDOW:
-		err = parse_u64("--window", arg, 2, VERDICT_WINDOW_MAX, &v);
+		err = cli_value__u64("--window", arg, 2, VERDICT_WINDOW_MAX, &v);
 		opt->window = v;
 		break;
 	case OPT_LEAKS_ONLY:
@@ -388,7 +270,7 @@ int cli__parse(int argc, char **argv, struct options *opt)
 	 * never taken for ours. */
 	while ((c = getopt_long(argc, argv, "+:p:i:d:avh", long_options, NULL)) != -1) {
 		if (c == 'h') {
-			fputs(usage_text, stdout);
+			cli_usage__print(stdout);
 			return LS_EXIT_OK;
 		}
 		if (c == ':') {

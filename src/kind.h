@@ -26,10 +26,10 @@ struct snapshot;
 
 /* How a kind's objects and counters read in a report. */
 struct kind_words {
-	const char *objects;  /* "blocks", "fds" */
-	const char *acquired; /* "allocations", "opened" */
-	const char *released; /* "frees", "closed" */
-	const char *unknown;  /* releases of objects never seen acquired */
+	const char *objects;	 /* "blocks", "fds" */
+	const char *acquired;	 /* "allocations", "opened" */
+	const char *released;	 /* "frees", "closed" */
+	const char *unknown;	 /* releases of objects never seen acquired */
 	const char *preexisting; /* held but never seen acquired: "open before
 				  * tracing"; NULL: not counted */
 	const char *nested;	 /* -v: what CNT_NESTED counts; NULL: nothing */
@@ -39,7 +39,7 @@ struct kind_words {
 struct kind_source {
 	struct leakscope_bpf *skel;
 	const struct options *opt;
-	struct go_runtime *go;		 /* the target's Go runtime, NULL: none */
+	struct go_runtime *go;	      /* the target's Go runtime, NULL: none */
 	struct report_process *procs; /* the traced processes */
 	size_t nprocs;
 };
@@ -106,9 +106,9 @@ void kinds__forget(const struct kind_source *src, const uint32_t *gone, size_t n
 /* Helpers for kinds whose objects are in an ls_object hash map. */
 int kind__describe_objects(const struct kind_source *src, int map_fd, enum ls_kind id,
 			   enum detail (*describe)(const struct report_process *p, uint64_t id,
-						 const struct ls_object *obj, char *path,
-						 size_t len),
-			 struct snapshot *snap);
+						   const struct ls_object *obj, char *path,
+						   size_t len),
+			   struct snapshot *snap);
 void kind__forget_objects(int map_fd, const uint32_t *gone, size_t n);
 /* The same for the shared totals map. */
 void kind__forget_totals(int map_fd, const uint32_t *gone, size_t n);

@@ -240,7 +240,8 @@ void report__build(struct report *r, const struct snapshot *snap, uint64_t min_a
 	}
 	for (i = 0; i < r->nprocs; i++)
 		for (k = 0; k < LS_KIND_MAX; k++)
-			r->procs[i].preexisting[k] = i < snap->nprocs ? snap->preexisting[i][k] : -1;
+			r->procs[i].preexisting[k] =
+			    i < snap->nprocs ? snap->preexisting[i][k] : -1;
 	n = aggregate__rows(snap->totals, snap->ntotals, r->now_ns, min_age_ns, &rows);
 
 	r->entries = xcalloc(n + 1, sizeof(*r->entries));

@@ -61,8 +61,8 @@ struct report_process {
 	/* per kind: held, but never seen acquired (fds open before tracing);
 	 * -1: unknown */
 	int preexisting[LS_KIND_MAX];
-	int go_minor;	   /* runs Go 1.N (its goroutines' layout); 0: not Go */
-	char *cgroup;	   /* -a: its cgroup v2 path ("/system.slice/x"); NULL: not read */
+	int go_minor; /* runs Go 1.N (its goroutines' layout); 0: not Go */
+	char *cgroup; /* -a: its cgroup v2 path ("/system.slice/x"); NULL: not read */
 };
 
 struct report {

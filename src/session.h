@@ -52,11 +52,8 @@ struct session {
 /* What the kinds' stages work with, for this session. */
 static inline struct kind_source session__source(const struct session *s)
 {
-	return (struct kind_source){.skel = s->skel,
-				    .opt = s->opt,
-				    .go = s->go,
-				    .procs = s->procs,
-				    .nprocs = s->nprocs};
+	return (struct kind_source){
+	    .skel = s->skel, .opt = s->opt, .go = s->go, .procs = s->procs, .nprocs = s->nprocs};
 }
 
 /* Starts watching (after attach, before a command is released). */

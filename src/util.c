@@ -149,3 +149,10 @@ int cmp_u32(const void *a, const void *b)
 
 	return (x > y) - (x < y);
 }
+
+const char *path_base(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}

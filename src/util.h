@@ -40,6 +40,9 @@ void format_age(uint64_t ns, char *buf, size_t len);
 /* qsort/bsearch order of uint32_t values */
 int cmp_u32(const void *a, const void *b);
 
+/* The file name of a path: after its last '/', the whole when it has none. */
+const char *path_base(const char *path);
+
 /* Reads a whole (small, procfs) file; NULL on error with errno set. */
 char *read_file(const char *path, size_t *len);
 

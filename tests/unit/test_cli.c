@@ -5,7 +5,8 @@
  *
  * Build and run (from the repository root):
  *   gcc -O2 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Isrc \
- *       -o build/unit/test_cli tests/unit/test_cli.c src/cli.c src/util.c
+ *       -o build/unit/test_cli tests/unit/test_cli.c src/cli.c src/cli_usage.c \
+ *       src/cli_value.c src/names.c src/util.c -lm
  *   build/unit/test_cli
  */
 #include <getopt.h>
