@@ -11,89 +11,29 @@
 
 #include "allocator.h"
 #include "elf_lookup.h"
+#include "kind.h"
 #include "load_order.h"
 #include "target.h"
 #include "util.h"
 
-static const struct api_function functions[] = {
-    {"malloc", LS_API_MALLOC, PROG_ALLOC, false, LS_KIND_HEAP},
-    {"calloc", LS_API_CALLOC, PROG_CALLOC, false, LS_KIND_HEAP},
-    {"realloc", LS_API_REALLOC, PROG_REALLOC, false, LS_KIND_HEAP},
-    {"reallocarray", LS_API_REALLOCARRAY, PROG_REALLOCARRAY, false, LS_KIND_HEAP},
-    {"aligned_alloc", LS_API_ALIGNED_ALLOC, PROG_ALLOC_ALIGNED, false, LS_KIND_HEAP},
-    {"posix_memalign", LS_API_POSIX_MEMALIGN, PROG_POSIX_MEMALIGN, false, LS_KIND_HEAP},
-    {"memalign", LS_API_MEMALIGN, PROG_ALLOC_ALIGNED, false, LS_KIND_HEAP},
-    {"valloc", LS_API_VALLOC, PROG_ALLOC, false, LS_KIND_HEAP},
-    {"pvalloc", LS_API_PVALLOC, PROG_ALLOC, false, LS_KIND_HEAP},
-    {"free", LS_API_FREE, PROG_FREE, false, LS_KIND_HEAP},
-    {"cfree", LS_API_FREE, PROG_FREE, false, LS_KIND_HEAP},
-    /* libc helpers that allocate through malloc but keep no frame pointer */
-    {"strdup", LS_API_STRDUP, PROG_WRAPPER, true, LS_KIND_HEAP},
-    {"strndup", LS_API_STRNDUP, PROG_WRAPPER, true, LS_KIND_HEAP},
-    /* operator new, new[]: plain, nothrow, aligned, aligned nothrow */
-    {"_Znwm", LS_API_NEW, PROG_ALLOC, true, LS_KIND_HEAP},
-    {"_ZnwmRKSt9nothrow_t", LS_API_NEW, PROG_ALLOC, true, LS_KIND_HEAP},
-    {"_ZnwmSt11align_val_t", LS_API_NEW, PROG_ALLOC, true, LS_KIND_HEAP},
-    {"_ZnwmSt11align_val_tRKSt9nothrow_t", LS_API_NEW, PROG_ALLOC, true, LS_KIND_HEAP},
-    {"_Znam", LS_API_NEW_ARRAY, PROG_ALLOC, true, LS_KIND_HEAP},
-    {"_ZnamRKSt9nothrow_t", LS_API_NEW_ARRAY, PROG_ALLOC, true, LS_KIND_HEAP},
-    {"_ZnamSt11align_val_t", LS_API_NEW_ARRAY, PROG_ALLOC, true, LS_KIND_HEAP},
-    {"_ZnamSt11align_val_tRKSt9nothrow_t", LS_API_NEW_ARRAY, PROG_ALLOC, true, LS_KIND_HEAP},
-    /* operator delete, delete[]: plain, sized, nothrow, aligned, both */
-    {"_ZdlPv", LS_API_DELETE, PROG_FREE, true, LS_KIND_HEAP},
-    {"_ZdlPvm", LS_API_DELETE, PROG_FREE, true, LS_KIND_HEAP},
-    {"_ZdlPvRKSt9nothrow_t", LS_API_DELETE, PROG_FREE, true, LS_KIND_HEAP},
-    {"_ZdlPvSt11align_val_t", LS_API_DELETE, PROG_FREE, true, LS_KIND_HEAP},
-    {"_ZdlPvmSt11align_val_t", LS_API_DELETE, PROG_FREE, true, LS_KIND_HEAP},
-    {"_ZdlPvSt11align_val_tRKSt9nothrow_t", LS_API_DELETE, PROG_FREE, true, LS_KIND_HEAP},
-    {"_ZdaPv", LS_API_DELETE_ARRAY, PROG_FREE, true, LS_KIND_HEAP},
-    {"_ZdaPvm", LS_API_DELETE_ARRAY, PROG_FREE, true, LS_KIND_HEAP},
-    {"_ZdaPvRKSt9nothrow_t", LS_API_DELETE_ARRAY, PROG_FREE, true, LS_KIND_HEAP},
-    {"_ZdaPvSt11align_val_t", LS_API_DELETE_ARRAY, PROG_FREE, true, LS_KIND_HEAP},
-    {"_ZdaPvmSt11align_val_t", LS_API_DELETE_ARRAY, PROG_FREE, true, LS_KIND_HEAP},
-    {"_ZdaPvSt11align_val_tRKSt9nothrow_t", LS_API_DELETE_ARRAY, PROG_FREE, true, LS_KIND_HEAP},
-    /* libc wrappers that create fds: probed only for the stack of their
-     * caller (libc keeps no frame pointers); the system call does the
-     * counting. fcntl, called often and rarely to duplicate an fd, is left
-     * to the frame-pointer walk from the system call. */
-    {"open", LS_API_OPEN, PROG_WRAPPER, true, LS_KIND_FD},
-    {"open64", LS_API_OPEN, PROG_WRAPPER, true, LS_KIND_FD},
-    {"openat", LS_API_OPENAT, PROG_WRAPPER, true, LS_KIND_FD},
-    {"openat64", LS_API_OPENAT, PROG_WRAPPER, true, LS_KIND_FD},
-    {"creat", LS_API_CREAT, PROG_WRAPPER, true, LS_KIND_FD},
-    {"creat64", LS_API_CREAT, PROG_WRAPPER, true, LS_KIND_FD},
-    {"fopen", LS_API_FOPEN, PROG_WRAPPER, true, LS_KIND_FD},
-    {"fopen64", LS_API_FOPEN, PROG_WRAPPER, true, LS_KIND_FD},
-    {"freopen", LS_API_FREOPEN, PROG_WRAPPER, true, LS_KIND_FD},
-    {"freopen64", LS_API_FREOPEN, PROG_WRAPPER, true, LS_KIND_FD},
-    {"opendir", LS_API_OPENDIR, PROG_WRAPPER, true, LS_KIND_FD},
-    {"tmpfile", LS_API_TMPFILE, PROG_WRAPPER, true, LS_KIND_FD},
-    {"tmpfile64", LS_API_TMPFILE, PROG_WRAPPER, true, LS_KIND_FD},
-    {"popen", LS_API_POPEN, PROG_WRAPPER, true, LS_KIND_FD},
-    {"socket", LS_API_SOCKET, PROG_WRAPPER, true, LS_KIND_FD},
-    {"socketpair", LS_API_SOCKETPAIR, PROG_WRAPPER, true, LS_KIND_FD},
-    {"accept", LS_API_ACCEPT, PROG_WRAPPER, true, LS_KIND_FD},
-    {"accept4", LS_API_ACCEPT4, PROG_WRAPPER, true, LS_KIND_FD},
-    {"pipe", LS_API_PIPE, PROG_WRAPPER, true, LS_KIND_FD},
-    {"pipe2", LS_API_PIPE2, PROG_WRAPPER, true, LS_KIND_FD},
-    {"dup", LS_API_DUP, PROG_WRAPPER, true, LS_KIND_FD},
-    {"dup2", LS_API_DUP2, PROG_WRAPPER, true, LS_KIND_FD},
-    {"dup3", LS_API_DUP3, PROG_WRAPPER, true, LS_KIND_FD},
-    {"eventfd", LS_API_EVENTFD, PROG_WRAPPER, true, LS_KIND_FD},
-    {"timerfd_create", LS_API_TIMERFD_CREATE, PROG_WRAPPER, true, LS_KIND_FD},
-    {"signalfd", LS_API_SIGNALFD, PROG_WRAPPER, true, LS_KIND_FD},
-    {"epoll_create", LS_API_EPOLL_CREATE, PROG_WRAPPER, true, LS_KIND_FD},
-    {"epoll_create1", LS_API_EPOLL_CREATE, PROG_WRAPPER, true, LS_KIND_FD},
-    {"memfd_create", LS_API_MEMFD_CREATE, PROG_WRAPPER, true, LS_KIND_FD},
-    {"inotify_init", LS_API_INOTIFY_INIT, PROG_WRAPPER, true, LS_KIND_FD},
-    {"inotify_init1", LS_API_INOTIFY_INIT, PROG_WRAPPER, true, LS_KIND_FD},
-    {"fanotify_init", LS_API_FANOTIFY_INIT, PROG_WRAPPER, true, LS_KIND_FD},
-    {"pidfd_open", LS_API_PIDFD_OPEN, PROG_WRAPPER, true, LS_KIND_FD},
-    {"recvmsg", LS_API_RECVMSG, PROG_WRAPPER, true, LS_KIND_FD},
-    /* and threads */
-    {"pthread_create", LS_API_PTHREAD_CREATE, PROG_WRAPPER, true, LS_KIND_THREAD},
-};
-#define N_FUNCTIONS (sizeof(functions) / sizeof(functions[0]))
+/* At most this many functions of all kinds together. */
+#define MAX_FUNCTIONS 128
+
+/* The libc and allocator functions every kind probes, in the kind table's
+ * order. */
+static size_t kind_functions(const struct api_function **out)
+{
+	size_t n = 0, i;
+	int k;
+
+	for (k = 0; k < LS_KIND_MAX; k++) {
+		const struct kind *kind = kind__get(k);
+
+		for (i = 0; i < kind->nfunctions && n < MAX_FUNCTIONS; i++)
+			out[n++] = &kind->functions[i];
+	}
+	return n;
+}
 
 /* Prefixed allocators probed when a binary defines them (bundled jemalloc,
  * gperftools, mimalloc); nesting in BPF keeps an unprefixed malloc that
@@ -121,24 +61,25 @@ static bool planned(const struct probe_plan *plan, const char *binary, uint64_t 
 static void plan_prefix(const struct target *t, const struct load_order *objs, const char *prefix,
 			struct probe_plan *plan)
 {
-	const char *names[N_FUNCTIONS];
-	char symbols[N_FUNCTIONS][64];
-	uint64_t offsets[N_FUNCTIONS], sizes[N_FUNCTIONS];
-	bool bound[N_FUNCTIONS] = {false};
-	size_t i, k;
+	const struct api_function *fns[MAX_FUNCTIONS];
+	size_t n = kind_functions(fns), i, k;
+	const char *names[MAX_FUNCTIONS];
+	char symbols[MAX_FUNCTIONS][64];
+	uint64_t offsets[MAX_FUNCTIONS], sizes[MAX_FUNCTIONS];
+	bool bound[MAX_FUNCTIONS] = {false};
 
-	for (k = 0; k < N_FUNCTIONS; k++) {
-		snprintf(symbols[k], sizeof(symbols[k]), "%s%s",
-			 functions[k].unprefixed ? "" : prefix, functions[k].name);
+	for (k = 0; k < n; k++) {
+		snprintf(symbols[k], sizeof(symbols[k]), "%s%s", fns[k]->unprefixed ? "" : prefix,
+			 fns[k]->name);
 		names[k] = symbols[k];
 	}
 	for (i = 0; i < objs->count; i++) {
 		char path[PATH_MAX + 32];
 
 		target__path(t, objs->paths[i], path, sizeof(path));
-		if (elf_lookup__functions(path, names, N_FUNCTIONS, offsets, sizes))
+		if (elf_lookup__functions(path, names, n, offsets, sizes))
 			continue;
-		for (k = 0; k < N_FUNCTIONS; k++) {
+		for (k = 0; k < n; k++) {
 			struct probe_point *p;
 
 			if (bound[k] || !offsets[k])
@@ -149,7 +90,7 @@ static void plan_prefix(const struct target *t, const struct load_order *objs, c
 			plan->points =
 			    xrealloc(plan->points, plan->count + 1, sizeof(*plan->points));
 			p = &plan->points[plan->count++];
-			p->fn = &functions[k];
+			p->fn = fns[k];
 			snprintf(p->symbol, sizeof(p->symbol), "%s", symbols[k]);
 			p->binary = xstrdup(path);
 			p->offset = offsets[k];

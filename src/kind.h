@@ -18,6 +18,7 @@
 #include "details.h"
 #include "leakscope.h"
 
+struct api_function;
 struct leakscope_bpf;
 struct options;
 struct go_runtime;
@@ -63,6 +64,9 @@ struct kind {
 	/* its BPF programs: a program whose name starts with one of these is
 	 * the kind's (NULL-ended) */
 	const char *const *programs;
+	/* the library functions probed for it (src/allocator.c plans them) */
+	const struct api_function *functions;
+	size_t nfunctions;
 
 	/* Before load: its programs switched off when it is not traced, its
 	 * maps sized, its settings written. */

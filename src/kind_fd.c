@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "kind.h"
+#include "probe_point.h"
 #include "leakscope.skel.h"
 #include "report.h"
 #include "snapshot.h"
@@ -61,6 +62,47 @@ static void forget(const struct kind_source *src, const uint32_t *gone, size_t n
 	kind__forget_objects(bpf_map__fd(src->skel->maps.fd_objects), gone, n);
 }
 
+/* The libc wrappers that create fds: probed only for the stack of their
+ * caller (libc keeps no frame pointers); the system call does the counting.
+ * fcntl, called often and rarely to duplicate an fd, is left to the
+ * frame-pointer walk from the system call. */
+static const struct api_function functions[] = {
+    {"open", LS_API_OPEN, PROG_WRAPPER, true, LS_KIND_FD},
+    {"open64", LS_API_OPEN, PROG_WRAPPER, true, LS_KIND_FD},
+    {"openat", LS_API_OPENAT, PROG_WRAPPER, true, LS_KIND_FD},
+    {"openat64", LS_API_OPENAT, PROG_WRAPPER, true, LS_KIND_FD},
+    {"creat", LS_API_CREAT, PROG_WRAPPER, true, LS_KIND_FD},
+    {"creat64", LS_API_CREAT, PROG_WRAPPER, true, LS_KIND_FD},
+    {"fopen", LS_API_FOPEN, PROG_WRAPPER, true, LS_KIND_FD},
+    {"fopen64", LS_API_FOPEN, PROG_WRAPPER, true, LS_KIND_FD},
+    {"freopen", LS_API_FREOPEN, PROG_WRAPPER, true, LS_KIND_FD},
+    {"freopen64", LS_API_FREOPEN, PROG_WRAPPER, true, LS_KIND_FD},
+    {"opendir", LS_API_OPENDIR, PROG_WRAPPER, true, LS_KIND_FD},
+    {"tmpfile", LS_API_TMPFILE, PROG_WRAPPER, true, LS_KIND_FD},
+    {"tmpfile64", LS_API_TMPFILE, PROG_WRAPPER, true, LS_KIND_FD},
+    {"popen", LS_API_POPEN, PROG_WRAPPER, true, LS_KIND_FD},
+    {"socket", LS_API_SOCKET, PROG_WRAPPER, true, LS_KIND_FD},
+    {"socketpair", LS_API_SOCKETPAIR, PROG_WRAPPER, true, LS_KIND_FD},
+    {"accept", LS_API_ACCEPT, PROG_WRAPPER, true, LS_KIND_FD},
+    {"accept4", LS_API_ACCEPT4, PROG_WRAPPER, true, LS_KIND_FD},
+    {"pipe", LS_API_PIPE, PROG_WRAPPER, true, LS_KIND_FD},
+    {"pipe2", LS_API_PIPE2, PROG_WRAPPER, true, LS_KIND_FD},
+    {"dup", LS_API_DUP, PROG_WRAPPER, true, LS_KIND_FD},
+    {"dup2", LS_API_DUP2, PROG_WRAPPER, true, LS_KIND_FD},
+    {"dup3", LS_API_DUP3, PROG_WRAPPER, true, LS_KIND_FD},
+    {"eventfd", LS_API_EVENTFD, PROG_WRAPPER, true, LS_KIND_FD},
+    {"timerfd_create", LS_API_TIMERFD_CREATE, PROG_WRAPPER, true, LS_KIND_FD},
+    {"signalfd", LS_API_SIGNALFD, PROG_WRAPPER, true, LS_KIND_FD},
+    {"epoll_create", LS_API_EPOLL_CREATE, PROG_WRAPPER, true, LS_KIND_FD},
+    {"epoll_create1", LS_API_EPOLL_CREATE, PROG_WRAPPER, true, LS_KIND_FD},
+    {"memfd_create", LS_API_MEMFD_CREATE, PROG_WRAPPER, true, LS_KIND_FD},
+    {"inotify_init", LS_API_INOTIFY_INIT, PROG_WRAPPER, true, LS_KIND_FD},
+    {"inotify_init1", LS_API_INOTIFY_INIT, PROG_WRAPPER, true, LS_KIND_FD},
+    {"fanotify_init", LS_API_FANOTIFY_INIT, PROG_WRAPPER, true, LS_KIND_FD},
+    {"pidfd_open", LS_API_PIDFD_OPEN, PROG_WRAPPER, true, LS_KIND_FD},
+    {"recvmsg", LS_API_RECVMSG, PROG_WRAPPER, true, LS_KIND_FD},
+};
+
 static const char *const programs[] = {"fd_", NULL};
 
 const struct kind kind_fd = {
@@ -73,6 +115,8 @@ const struct kind kind_fd = {
 	      .preexisting = "open before tracing"},
     .pprof_type = "fds",
     .programs = programs,
+    .functions = functions,
+    .nfunctions = sizeof(functions) / sizeof(functions[0]),
     .configure = configure,
     .describe = describe,
     .forget = forget,

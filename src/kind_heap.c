@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "heap_table.h"
 #include "kind.h"
+#include "probe_point.h"
 #include "leakscope.skel.h"
 #include "snapshot.h"
 
@@ -77,6 +78,46 @@ static void forget(const struct kind_source *src, const uint32_t *gone, size_t n
 	heap_table__forget(&t, gone, n);
 }
 
+/* The allocator's functions (a prefixed allocator's too: --allocator) */
+static const struct api_function functions[] = {
+    {"malloc", LS_API_MALLOC, PROG_ALLOC, false, LS_KIND_HEAP},
+    {"calloc", LS_API_CALLOC, PROG_CALLOC, false, LS_KIND_HEAP},
+    {"realloc", LS_API_REALLOC, PROG_REALLOC, false, LS_KIND_HEAP},
+    {"reallocarray", LS_API_REALLOCARRAY, PROG_REALLOCARRAY, false, LS_KIND_HEAP},
+    {"aligned_alloc", LS_API_ALIGNED_ALLOC, PROG_ALLOC_ALIGNED, false, LS_KIND_HEAP},
+    {"posix_memalign", LS_API_POSIX_MEMALIGN, PROG_POSIX_MEMALIGN, false, LS_KIND_HEAP},
+    {"memalign", LS_API_MEMALIGN, PROG_ALLOC_ALIGNED, false, LS_KIND_HEAP},
+    {"valloc", LS_API_VALLOC, PROG_ALLOC, false, LS_KIND_HEAP},
+    {"pvalloc", LS_API_PVALLOC, PROG_ALLOC, false, LS_KIND_HEAP},
+    {"free", LS_API_FREE, PROG_FREE, false, LS_KIND_HEAP},
+    {"cfree", LS_API_FREE, PROG_FREE, false, LS_KIND_HEAP},
+    /* libc helpers that allocate through malloc but keep no frame pointer */
+    {"strdup", LS_API_STRDUP, PROG_WRAPPER, true, LS_KIND_HEAP},
+    {"strndup", LS_API_STRNDUP, PROG_WRAPPER, true, LS_KIND_HEAP},
+    /* operator new, new[]: plain, nothrow, aligned, aligned nothrow */
+    {"_Znwm", LS_API_NEW, PROG_ALLOC, true, LS_KIND_HEAP},
+    {"_ZnwmRKSt9nothrow_t", LS_API_NEW, PROG_ALLOC, true, LS_KIND_HEAP},
+    {"_ZnwmSt11align_val_t", LS_API_NEW, PROG_ALLOC, true, LS_KIND_HEAP},
+    {"_ZnwmSt11align_val_tRKSt9nothrow_t", LS_API_NEW, PROG_ALLOC, true, LS_KIND_HEAP},
+    {"_Znam", LS_API_NEW_ARRAY, PROG_ALLOC, true, LS_KIND_HEAP},
+    {"_ZnamRKSt9nothrow_t", LS_API_NEW_ARRAY, PROG_ALLOC, true, LS_KIND_HEAP},
+    {"_ZnamSt11align_val_t", LS_API_NEW_ARRAY, PROG_ALLOC, true, LS_KIND_HEAP},
+    {"_ZnamSt11align_val_tRKSt9nothrow_t", LS_API_NEW_ARRAY, PROG_ALLOC, true, LS_KIND_HEAP},
+    /* operator delete, delete[]: plain, sized, nothrow, aligned, both */
+    {"_ZdlPv", LS_API_DELETE, PROG_FREE, true, LS_KIND_HEAP},
+    {"_ZdlPvm", LS_API_DELETE, PROG_FREE, true, LS_KIND_HEAP},
+    {"_ZdlPvRKSt9nothrow_t", LS_API_DELETE, PROG_FREE, true, LS_KIND_HEAP},
+    {"_ZdlPvSt11align_val_t", LS_API_DELETE, PROG_FREE, true, LS_KIND_HEAP},
+    {"_ZdlPvmSt11align_val_t", LS_API_DELETE, PROG_FREE, true, LS_KIND_HEAP},
+    {"_ZdlPvSt11align_val_tRKSt9nothrow_t", LS_API_DELETE, PROG_FREE, true, LS_KIND_HEAP},
+    {"_ZdaPv", LS_API_DELETE_ARRAY, PROG_FREE, true, LS_KIND_HEAP},
+    {"_ZdaPvm", LS_API_DELETE_ARRAY, PROG_FREE, true, LS_KIND_HEAP},
+    {"_ZdaPvRKSt9nothrow_t", LS_API_DELETE_ARRAY, PROG_FREE, true, LS_KIND_HEAP},
+    {"_ZdaPvSt11align_val_t", LS_API_DELETE_ARRAY, PROG_FREE, true, LS_KIND_HEAP},
+    {"_ZdaPvmSt11align_val_t", LS_API_DELETE_ARRAY, PROG_FREE, true, LS_KIND_HEAP},
+    {"_ZdaPvSt11align_val_tRKSt9nothrow_t", LS_API_DELETE_ARRAY, PROG_FREE, true, LS_KIND_HEAP},
+};
+
 static const char *const programs[] = {"heap_", NULL};
 
 const struct kind kind_heap = {
@@ -94,6 +135,8 @@ const struct kind kind_heap = {
 		      .unknown = "frees of blocks not sampled or allocated before tracing"},
     .size_filter = true,
     .programs = programs,
+    .functions = functions,
+    .nfunctions = sizeof(functions) / sizeof(functions[0]),
     .configure = configure,
     .gather = gather,
     .prune = prune,

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "kind.h"
+#include "probe_point.h"
 #include "leakscope.skel.h"
 #include "report.h"
 #include "snapshot.h"
@@ -38,6 +39,11 @@ static void forget(const struct kind_source *src, const uint32_t *gone, size_t n
 	kind__forget_objects(bpf_map__fd(src->skel->maps.thread_objects), gone, n);
 }
 
+/* The libc function that creates threads */
+static const struct api_function functions[] = {
+    {"pthread_create", LS_API_PTHREAD_CREATE, PROG_WRAPPER, true, LS_KIND_THREAD},
+};
+
 static const char *const programs[] = {"thread_", NULL};
 
 const struct kind kind_thread = {
@@ -46,6 +52,8 @@ const struct kind kind_thread = {
     .words = {"threads", "started", "exited", "exits of threads started before tracing"},
     .pprof_type = "threads",
     .programs = programs,
+    .functions = functions,
+    .nfunctions = sizeof(functions) / sizeof(functions[0]),
     .configure = configure,
     .describe = describe,
     .forget = forget,
