@@ -131,9 +131,11 @@ enum detail details__classify_fd(int pid, uint64_t fd, enum ls_api api, char *pa
 }
 
 /* x86_64 numbers of the calls threads are usually found blocked in */
-static enum detail thread_detail_of_syscall(long nr)
+enum detail details__thread_in_syscall(long nr)
 {
 	switch (nr) {
+	case -1: /* in user code */
+		return DETAIL_RUNNING;
 	case 202: /* futex */
 		return DETAIL_FUTEX;
 	case 0:	  /* read */
@@ -186,7 +188,7 @@ enum detail details__classify_thread(int pid, uint64_t tid)
 		return DETAIL_SLEEPING;
 	nr = strtol(text, &p, 10);
 	free(text);
-	return p == text ? DETAIL_SLEEPING : thread_detail_of_syscall(nr);
+	return p == text ? DETAIL_SLEEPING : details__thread_in_syscall(nr);
 }
 
 void details__merge(struct details *into, const struct details *from)

@@ -57,6 +57,8 @@ struct details {
 enum detail details__classify_fd(int pid, uint64_t fd, enum ls_api api, char *path, size_t len);
 /* What thread `tid` of `pid` is doing; DETAIL_MAX when it cannot be read. */
 enum detail details__classify_thread(int pid, uint64_t tid);
+/* What a thread blocked in system call `nr` is doing; -1: running. */
+enum detail details__thread_in_syscall(long nr);
 /* Folds `from` into `into`. */
 void details__merge(struct details *into, const struct details *from);
 /* "7 files /tmp/x/", "2 sockets, 1 pipe", "6 futex wait"; "" when empty. */

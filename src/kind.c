@@ -97,9 +97,9 @@ static struct report_process *process_of(const struct kind_source *src, uint32_t
 
 int kind__describe_objects(const struct kind_source *src, int map_fd, enum ls_kind id,
 			   enum detail (*describe)(const struct report_process *p, uint64_t id,
-						   const struct ls_object *obj, char *path,
-						   size_t len),
-			   struct snapshot *snap)
+						   const struct ls_object *obj, void *arg,
+						   char *path, size_t len),
+			   void *arg, struct snapshot *snap)
 {
 	const struct kind *k = kind__get(id);
 	struct ls_object_key key, last;
@@ -120,15 +120,14 @@ int kind__describe_objects(const struct kind_source *src, int map_fd, enum ls_ki
 			snap->preexisting[proc - src->procs][id]--;
 		o = snapshot__add_object(snap);
 		o->where = obj.where;
-		o->what = describe(proc, key.id, &obj, o->path, sizeof(o->path));
+		o->what = describe(proc, key.id, &obj, arg, o->path, sizeof(o->path));
 	}
 	return 0;
 }
 
-/* Deletes the entries of `map` whose key (of `key_size` bytes) has a tgid
- * at `tgid_off` that is one of `gone` (sorted): collected first, as deleting
- * while walking would restart the walk. */
-static void delete_of(int map, size_t key_size, size_t tgid_off, const uint32_t *gone, size_t n)
+/* The keys are collected first: deleting while walking would restart the
+ * walk. */
+void kind__forget_keys(int map, size_t key_size, size_t tgid_off, const uint32_t *gone, size_t n)
 {
 	char key[64], next[64];
 	bool first = true;
@@ -153,13 +152,13 @@ static void delete_of(int map, size_t key_size, size_t tgid_off, const uint32_t 
 
 void kind__forget_objects(int map_fd, const uint32_t *gone, size_t n)
 {
-	delete_of(map_fd, sizeof(struct ls_object_key), offsetof(struct ls_object_key, tgid), gone,
+	kind__forget_keys(map_fd, sizeof(struct ls_object_key), offsetof(struct ls_object_key, tgid), gone,
 		  n);
 }
 
 void kind__forget_totals(int map_fd, const uint32_t *gone, size_t n)
 {
-	delete_of(map_fd, sizeof(struct ls_totals_key), offsetof(struct ls_totals_key, site.tgid),
+	kind__forget_keys(map_fd, sizeof(struct ls_totals_key), offsetof(struct ls_totals_key, site.tgid),
 		  gone, n);
 }
 

@@ -110,10 +110,14 @@ void kinds__forget(const struct kind_source *src, const uint32_t *gone, size_t n
 /* Helpers for kinds whose objects are in an ls_object hash map. */
 int kind__describe_objects(const struct kind_source *src, int map_fd, enum ls_kind id,
 			   enum detail (*describe)(const struct report_process *p, uint64_t id,
-						   const struct ls_object *obj, char *path,
-						   size_t len),
-			   struct snapshot *snap);
+						   const struct ls_object *obj, void *arg,
+						   char *path, size_t len),
+			   void *arg, struct snapshot *snap);
 void kind__forget_objects(int map_fd, const uint32_t *gone, size_t n);
+/* Deletes the entries of a map whose key (of `key_size` bytes) has a tgid
+ * at `tgid_off` that is one of `gone` (sorted). */
+void kind__forget_keys(int map_fd, size_t key_size, size_t tgid_off, const uint32_t *gone,
+		       size_t n);
 /* The same for the shared totals map. */
 void kind__forget_totals(int map_fd, const uint32_t *gone, size_t n);
 /* Sets the autoload of every program of `k` to `on`. */

@@ -42,8 +42,9 @@ static int count_open_fds(const struct report_process *proc)
 }
 
 static enum detail describe_fd(const struct report_process *p, uint64_t fd,
-			       const struct ls_object *obj, char *path, size_t len)
+			       const struct ls_object *obj, void *arg, char *path, size_t len)
 {
+	(void)arg;
 	return details__classify_fd(p->exited ? -1 : p->pid, fd, obj->where.site.api, path, len);
 }
 
@@ -54,7 +55,7 @@ static int describe(const struct kind_source *src, struct snapshot *snap)
 	for (i = 0; i < src->nprocs; i++)
 		snap->preexisting[i][LS_KIND_FD] = count_open_fds(&src->procs[i]);
 	return kind__describe_objects(src, bpf_map__fd(src->skel->maps.fd_objects), LS_KIND_FD,
-				      describe_fd, snap);
+				      describe_fd, NULL, snap);
 }
 
 static void forget(const struct kind_source *src, const uint32_t *gone, size_t n)

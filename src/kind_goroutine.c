@@ -20,16 +20,16 @@ static void configure(const struct kind_source *src, bool traced)
 }
 
 static enum detail describe_goroutine(const struct report_process *p, uint64_t g,
-				      const struct ls_object *obj, char *path, size_t len)
+				      const struct ls_object *obj, void *arg, char *path, size_t len)
 {
-	(void)obj, (void)path, (void)len;
+	(void)obj, (void)arg, (void)path, (void)len;
 	return go_runtime__classify(p->exited ? -1 : p->pid, g, p->go_minor);
 }
 
 static int describe(const struct kind_source *src, struct snapshot *snap)
 {
 	return kind__describe_objects(src, bpf_map__fd(src->skel->maps.goroutine_objects),
-				      LS_KIND_GOROUTINE, describe_goroutine, snap);
+				      LS_KIND_GOROUTINE, describe_goroutine, NULL, snap);
 }
 
 static void forget(const struct kind_source *src, const uint32_t *gone, size_t n)

@@ -3,6 +3,7 @@
  * The thread kind: threads started (bpf/thread.bpf.c) and not yet exited,
  * each described by what it waits on.
  */
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "cli.h"
@@ -21,22 +22,36 @@ static void configure(const struct kind_source *src, bool traced)
 	bpf_program__set_autoload(skel->progs.thread_exit, traced);
 }
 
+/* What a thread does; one that its process's exit ended, what it was
+ * waiting in then (bpf/thread.bpf.c records the call). */
 static enum detail describe_thread(const struct report_process *p, uint64_t tid,
-				   const struct ls_object *obj, char *path, size_t len)
+				   const struct ls_object *obj, void *arg, char *path, size_t len)
 {
+	uint64_t key = (uint64_t)p->pid << 32 | tid;
+	uint32_t call;
+
 	(void)obj, (void)path, (void)len;
-	return p->exited ? DETAIL_MAX : details__classify_thread(p->pid, tid);
+	if (!p->exited)
+		return details__classify_thread(p->pid, tid);
+	if (bpf_map_lookup_elem(*(int *)arg, &key, &call) || !call)
+		return DETAIL_MAX;
+	return details__thread_in_syscall((long)call - 1);
 }
 
 static int describe(const struct kind_source *src, struct snapshot *snap)
 {
+	int exit_calls = bpf_map__fd(src->skel->maps.thread_exit_calls);
+
 	return kind__describe_objects(src, bpf_map__fd(src->skel->maps.thread_objects),
-				      LS_KIND_THREAD, describe_thread, snap);
+				      LS_KIND_THREAD, describe_thread, &exit_calls, snap);
 }
 
 static void forget(const struct kind_source *src, const uint32_t *gone, size_t n)
 {
 	kind__forget_objects(bpf_map__fd(src->skel->maps.thread_objects), gone, n);
+	/* keyed tgid << 32 | tid: the tgid is the upper half */
+	kind__forget_keys(bpf_map__fd(src->skel->maps.thread_exit_calls), sizeof(uint64_t), 4,
+			  gone, n);
 }
 
 /* The libc function that creates threads */

@@ -232,6 +232,50 @@ static void print_summary(FILE *out, const struct report *r, const struct option
 	fputc('\n', out);
 }
 
+/* "held at exit by PID 42 (app): fd: 19 fds at 6 stacks; thread: 6 threads
+ * at 1 stack": an exit is no release, what a process held then is apart. */
+static void print_held_at_exit(FILE *out, const struct report *r)
+{
+	size_t i, e;
+	int id;
+
+	for (i = 0; i < r->nprocs; i++) {
+		const struct report_process *p = &r->procs[i];
+		int64_t count[LS_KIND_MAX] = {0}, bytes[LS_KIND_MAX] = {0};
+		size_t stacks[LS_KIND_MAX] = {0};
+		const char *sep = ": ";
+		char total[32];
+
+		if (!p->exited)
+			continue;
+		for (e = 0; e < r->count; e++) {
+			const struct ls_site *site = &r->entries[e].row.site;
+
+			if ((int)site->tgid != p->pid || site->kind >= LS_KIND_MAX)
+				continue;
+			count[site->kind] += r->entries[e].row.count;
+			bytes[site->kind] += r->entries[e].row.bytes;
+			stacks[site->kind]++;
+		}
+		fprintf(out, "held at exit by PID %d (%s)", p->pid, p->comm);
+		for (id = 0; id < LS_KIND_MAX; id++) {
+			const struct kind *k = kind__get(id);
+
+			if (!stacks[id])
+				continue;
+			fprintf(out, "%s%s: ", sep, k->name);
+			if (k->has_bytes) {
+				format_bytes(bytes[id], total, sizeof(total));
+				fprintf(out, "%s in ", total);
+			}
+			fprintf(out, "%" PRId64 " %s at %zu stack%s", count[id], k->words.objects,
+				stacks[id], stacks[id] == 1 ? "" : "s");
+			sep = "; ";
+		}
+		fprintf(out, "%s\n", *sep == ':' ? ": nothing" : "");
+	}
+}
+
 static void print_entry(FILE *out, const struct report *r, const struct report_entry *e,
 			const struct options *opt)
 {
@@ -275,6 +319,8 @@ void report_text__print(FILE *out, const struct report *r, const struct options 
 	print_summary(out, r, opt);
 	if (opt->all)
 		report_host__print(out, r, opt);
+	else
+		print_held_at_exit(out, r);
 	for (i = 0; i < r->count; i++) {
 		const struct report_entry *e = &r->entries[i];
 
