@@ -26,10 +26,16 @@ expect_match() {
 	fi
 }
 
-# expect_no_match WHAT REGEX FILE
+# expect_no_match WHAT REGEX FILE: FILE exists and no line of it matches
+# (a missing or unreadable file is no evidence of absence: it fails)
 expect_no_match() {
-	if grep -Eq -- "$2" "$3"; then
+	local rc
+	grep -Eq -- "$2" "$3" 2>/dev/null
+	rc=$?
+	if [ "$rc" = 0 ]; then
 		fail "$1: a line of $(basename "$3") matches /$2/: $(grep -E -m1 -- "$2" "$3")"
+	elif [ "$rc" != 1 ]; then
+		fail "$1: cannot read $3"
 	fi
 }
 
@@ -56,6 +62,21 @@ wait_for() {
 		i=$((i + 1))
 		if [ $i -ge $limit ]; then
 			fail "timed out waiting for /$2/ in $(basename "$1")"
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# wait_until SECONDS WHAT COMMAND...: until COMMAND succeeds, polled every
+# 50 ms; fails the test with WHAT after SECONDS
+wait_until() {
+	local limit=$(($1 * 20)) what=$2 i=0
+	shift 2
+	until "$@"; do
+		i=$((i + 1))
+		if [ $i -ge $limit ]; then
+			fail "timed out waiting for $what"
 			return 1
 		fi
 		sleep 0.05

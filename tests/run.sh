@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs every test: unit tests (C) and end-to-end tests (real BPF, real
-# processes). Needs root. Ends with the line "N passed, N failed".
+# processes). Needs root. Ends with the line "N passed, N failed"; exits 0
+# only when none failed and at least one ran.
 #
 # Usage: tests/run.sh BUILD_DIR [NAME_FILTER]
 set -u
@@ -14,19 +15,26 @@ export BUILD TESTS LEAKSCOPE FIX FILTER
 exec bash -c '
 . "$TESTS/lib.sh"
 
-# Each unit test binary is one test; it prints its checks and ends with
-# "NAME: N passed, N failed".
-for t in "$BUILD"/unit/test_*; do
-	[ -x "$t" ] || continue
-	case "$(basename "$t")" in *"$FILTER"*) ;; *) continue ;; esac
-	[ -z "${TESTS_ONLY:-}" ] || echo "unit: $(basename "$t")" | grep -Eq "$TESTS_ONLY" || continue
-	echo "--- unit: $(basename "$t")"
+# Each unit test (tests/unit/test_*.c, built into $BUILD/unit/) is one test;
+# it prints its checks and ends with "NAME: N passed, N failed". A source
+# without its binary fails, and so does a binary that checked nothing.
+for src in "$TESTS"/unit/test_*.c; do
+	name=$(basename "$src" .c)
+	t=$BUILD/unit/$name
+	case "$name" in *"$FILTER"*) ;; *) continue ;; esac
+	[ -z "${TESTS_ONLY:-}" ] || [[ "unit: $name" =~ $TESTS_ONLY ]] || continue
+	echo "--- unit: $name"
+	if [ ! -x "$t" ]; then
+		echo "    FAIL: no binary $t (make unit)"
+		FAILED=$((FAILED + 1)); FAILED_NAMES="$FAILED_NAMES $name"
+		continue
+	fi
 	out=$("$t" "$BUILD/unit/fixtures" 2>&1); rc=$?
 	echo "$out" | grep -v "^ok " | tail -n 20 | sed "s/^/    /"
-	if [ "$rc" = 0 ] && echo "$out" | grep -Eq ": [0-9]+ passed, 0 failed$"; then
+	if [ "$rc" = 0 ] && echo "$out" | grep -Eq ": [1-9][0-9]* passed, 0 failed$"; then
 		PASSED=$((PASSED + 1))
 	else
-		FAILED=$((FAILED + 1)); FAILED_NAMES="$FAILED_NAMES $(basename "$t")"
+		FAILED=$((FAILED + 1)); FAILED_NAMES="$FAILED_NAMES $name"
 	fi
 done
 
@@ -35,6 +43,9 @@ for f in "$TESTS"/e2e/*.sh; do
 done
 
 [ -z "$FAILED_NAMES" ] || echo "failed:$FAILED_NAMES"
+# a filter that matched nothing ran nothing: that is no pass
+[ $((PASSED + FAILED)) -gt 0 ] ||
+	echo "no test ran (name filter \"$FILTER\", TESTS_ONLY \"${TESTS_ONLY:-}\")"
 echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" = 0 ]
+[ "$FAILED" = 0 ] && [ "$PASSED" -gt 0 ]
 '

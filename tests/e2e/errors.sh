@@ -36,14 +36,21 @@ t_no_target() {
 	# the shell's PID, which exec hands to leakscope
 	expect_error "its own PID" 3 "PID [0-9]+ is leakscope itself" \
 		sh -c 'exec "$0" -p $$' "$LEAKSCOPE"
-	# a process that has exited but was not reaped yet (a zombie)
-	sh -c 'sleep 0.1 & exec sleep 5' &
-	local parent=$! zombie=""
-	sleep 0.5
-	zombie=$(ps -o pid=,stat= --ppid "$parent" | awk '$2 ~ /^Z/ { print $1 }')
-	expect_error "exited process" 3 "PID $zombie has exited" "$LEAKSCOPE" -p "$zombie"
+	# a process that has exited but was not reaped yet (a zombie): its
+	# parent execs a program that never waits
+	sh -c 'true & exec sleep 60' &
+	local parent=$!
+	if wait_until 10 "a zombie child of $parent" zombie_child "$parent"; then
+		expect_error "exited process" 3 "PID $ZOMBIE has exited" "$LEAKSCOPE" -p "$ZOMBIE"
+	fi
 	kill "$parent"
 	wait "$parent" 2>/dev/null
+}
+
+# zombie_child PARENT: ZOMBIE, a child of PARENT that exited unreaped
+zombie_child() {
+	ZOMBIE=$(ps -o pid=,stat= --ppid "$1" | awk '$2 ~ /^Z/ { print $1 }')
+	[ -n "$ZOMBIE" ]
 }
 run_test "errors: no such PID, kernel thread, exited process, no command, itself" t_no_target
 

@@ -36,7 +36,6 @@ t_exec_new_allocator() {
 	fix=$(sed -n 's/^ready \([0-9]*\)$/\1/p' "$T/out")
 	kill -USR1 "$fix"
 	wait_for "$T/out" "^leaked"
-	sleep 0.2
 	kill -INT "$ls"
 	wait "$ls"
 	expect_heap_leaks_sites "$T/f"
@@ -77,16 +76,51 @@ t_leakscope_killed() {
 }
 run_test "faults: leakscope SIGKILLed: nothing left, the target runs on" t_leakscope_killed
 
+# proc_state PID: the state letter of /proc/PID/stat (after the ")" that
+# ends the command name), "-" when PID is gone
+proc_state() {
+	local s
+	s=$(sed -n 's/.*) \([A-Z]\) .*/\1/p' /proc/"$1"/stat 2>/dev/null)
+	echo "${s:--}"
+}
+
+# in_state PID LETTERS: PID's state is one of LETTERS
+in_state() {
+	case "$2" in *"$(proc_state "$1")"*) return 0 ;; esac
+	return 1
+}
+
+# leakscope forks the command at once and holds it on a pipe until its
+# probes are attached (the BPF load: ~0.5 s here). Caught in that window,
+# stopped (SIGSTOP: it cannot release the command any more) and found still
+# holding it, leakscope is killed: the command sees the pipe's end and exits
+# without running.
 t_killed_before_release() {
-	# leakscope dies while the command waits for the probes: it never runs
+	local ls child exe
 	"$LEAKSCOPE" -v --max-objects 10 -- sh -c 'echo ran >"$0"' "$T/ran" >"$T/out" 2>"$T/err" &
-	local ls=$!
+	ls=$!
+	if ! wait_until 10 "leakscope's child" eval 'child=$(pgrep -P "$ls")'; then
+		kill -KILL "$ls"
+		wait "$ls" 2>/dev/null
+		return
+	fi
+	kill -STOP "$ls"
+	wait_until 10 "leakscope stopped" in_state "$ls" T
+	# still held: leakscope's own image, asleep on the pipe, not said to run
+	exe=$(readlink /proc/"$child"/exe)
+	if [ "$exe" != "$(readlink -f "$LEAKSCOPE")" ] || ! in_state "$child" S ||
+		grep -q "tracing PID" "$T/err"; then
+		fail "not caught before the release (child $child: $exe, state $(proc_state "$child")): the case is untested"
+		kill -KILL "$ls"
+		wait "$ls" 2>/dev/null
+		return
+	fi
 	kill -KILL "$ls"
 	wait "$ls" 2>/dev/null
-	sleep 0.3
-	[ -e "$T/ran" ] && [ "$(cat "$T/ran")" = ran ] && ! grep -q "tracing PID" "$T/err" &&
-		fail "the command ran untraced"
-	return 0
+	# gone, or a zombie of an init that does not reap
+	wait_until 10 "the held child's end" in_state "$child" "Z-"
+	[ -e "$T/ran" ] && fail "the command ran untraced: $T/ran says '$(cat "$T/ran")'"
+	expect_eq "leakscope said nothing of tracing" "" "$(grep "tracing PID" "$T/err")"
 }
 run_test "faults: leakscope killed before the command starts: it does not run untraced" \
 	t_killed_before_release
@@ -113,7 +147,6 @@ t_binary_deleted() {
 	wait_for "$T/err" "tracing PID $fix"
 	kill -USR1 "$fix"
 	wait_for "$T/fix.out" "^leaked"
-	sleep 0.2
 	kill -INT "$ls"
 	wait "$ls"
 	expect_heap_leaks_sites "$T/f"
@@ -131,7 +164,6 @@ t_binary_deleted() {
 	wait_for "$T/err2" "tracing PID $fix"
 	kill -USR1 "$fix"
 	wait_for "$T/fix2.out" "^leaked"
-	sleep 0.2
 	kill -INT "$ls"
 	wait "$ls"
 	expect_heap_leaks_sites "$T/g"

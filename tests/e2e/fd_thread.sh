@@ -67,7 +67,6 @@ t_fd_thread_attached() {
 	wait_for "$T/err" "tracing PID $fix"
 	kill -USR1 "$fix"
 	wait_for "$T/fix.out" "^leaked"
-	sleep 0.3
 	kill -INT "$ls"
 	wait "$ls"
 	expect_fd_thread_sites "$T/f"
@@ -103,26 +102,55 @@ t_scm_rights() {
 }
 run_test "fd/thread: fds received with SCM_RIGHTS count at the receiver" t_scm_rights
 
+# The fixture prints "leaked" from the exec'd image: the exec and its
+# closing of the O_CLOEXEC fds were seen by then.
 t_exec() {
-	"$LEAKSCOPE" --kinds fd -i 1.5 --count 1 --folded "$T/f" -- "$FIX/fd_leaks" --exec \
-		>"$T/out" 2>&1
+	report_when_leaked "$T/out" "$T/err" --kinds fd --folded "$T/f" -- "$FIX/fd_leaks" --exec
+	expect_eq "exit code" 0 "$LS_RC"
 	expect_folded "$T/f" "exec_keep;open" 3
 	expect_no_match "O_CLOEXEC fds closed by exec" "exec_drop" "$T/f"
 }
 run_test "fd/thread: exec closes O_CLOEXEC fds, keeps the others" t_exec
 
+# fork_child OUT ERR ARGS...: leakscope ARGS -- fd_leaks --fork, in the
+# background; the child is let leak (SIGUSR1) once it is ready
+# and, with --follow-forks, once leakscope has attached its probes to it
+# (-v: "following child PID"); the report is asked for (SIGINT) when the
+# child has leaked. CHILD is its PID.
+fork_child() {
+	local out=$1 err=$2 ls
+	shift 2
+	CHILD=
+	"$LEAKSCOPE" -v -i 600 "$@" -- "$FIX/fd_leaks" --fork >"$out" 2>"$err" &
+	ls=$!
+	if wait_for "$out" "^child ready [0-9]+$"; then
+		CHILD=$(sed -n 's/^child ready \([0-9]*\)$/\1/p' "$out")
+		case " $* " in *" --follow-forks "*)
+			wait_for "$err" "following child $CHILD of |child $CHILD: heap not traced" ;;
+		esac
+		kill -USR1 "$CHILD"
+		wait_for "$out" "^child leaked $CHILD$"
+	fi
+	kill -INT "$ls"
+	wait "$ls"
+	LS_RC=$?
+}
+
 t_follow_forks() {
-	"$LEAKSCOPE" --follow-forks -i 2.5 --count 1 --folded "$T/f" -- "$FIX/fd_leaks" --fork \
-		>"$T/out" 2>"$T/err"
-	local child
-	child=$(sed -n 's/^child leaked \([0-9]*\)$/\1/p' "$T/out")
-	[ -n "$child" ] || { fail "the child did not run"; return; }
+	fork_child "$T/out" "$T/err" --follow-forks --folded "$T/f"
+	expect_eq "exit code" 0 "$LS_RC"
+	[ -n "$CHILD" ] || { fail "the child did not run"; return; }
 	expect_eq "child's fds under its pid" 2 \
-		"$(grep "^\[fd\];fd_leaks $child;" "$T/f" | folded_value /dev/stdin "child_leak;open")"
+		"$(grep "^\[fd\];fd_leaks $CHILD;" "$T/f" | folded_value /dev/stdin "child_leak;open")"
 	expect_eq "child's heap under its pid" 300 \
-		"$(grep "^\[heap\];fd_leaks $child;" "$T/f" | folded_value /dev/stdin "child_alloc;malloc")"
+		"$(grep "^\[heap\];fd_leaks $CHILD;" "$T/f" | folded_value /dev/stdin "child_alloc;malloc")"
 	expect_match "report names the children" "and 1 children" "$T/out"
-	"$LEAKSCOPE" -i 2.5 --count 1 --folded "$T/g" -- "$FIX/fd_leaks" --fork >/dev/null 2>&1
-	expect_no_match "without --follow-forks the child is not traced" "child_leak" "$T/g"
+	fork_child "$T/out2" "$T/err2" --folded "$T/g"
+	expect_eq "exit code without --follow-forks" 0 "$LS_RC"
+	[ -n "$CHILD" ] || { fail "the child did not run"; return; }
+	expect_no_match "without --follow-forks the child is not traced" "child_leak|child_alloc" "$T/g"
+	expect_no_match "nor said to be followed" "following child" "$T/err2"
+	expect_eq "the parent is traced: its blocking pipe" 2 \
+		"$(grep '^\[fd\];' "$T/g" | folded_value /dev/stdin "main;pipe")"
 }
 run_test "fd/thread: --follow-forks traces the children under their pid" t_follow_forks

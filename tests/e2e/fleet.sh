@@ -247,6 +247,14 @@ wait_done() {
 	done
 }
 
+# more_reports JSON N: until N more reports (lines) are in JSON than now,
+# 10 s at most. The first may have been gathered before this call; the
+# second was gathered after the first was written: after this call.
+more_reports() {
+	local want=$(($(wc -l <"$1") + $2))
+	wait_until 10 "$2 more reports in $(basename "$1")" eval "[ \$(wc -l <'$1') -ge $want ]"
+}
+
 # -a: processes started after leakscope, leaking at different rates, and a
 # busy one that leaks nothing; -a samples (4096) and the blocks are larger,
 # so the values are exact. One of them exits: reported once, then forgotten.
@@ -262,10 +270,13 @@ t_all() {
 	"$FIX/host_leaks" busy >"$T/busy" 2>&1 &
 	busy=$!
 	wait_done "$T/fast" "$T/slow" "$T/busy"
-	sleep 1.3 # a report after they are done
+	# a report gathered after they are done, while the fast one lives: the
+	# processes are found in the maps at a report
+	more_reports "$T/j" 2
 	kill -TERM "$fast"
 	wait "$fast" 2>/dev/null
-	sleep 2.3 # a report that sees it exited
+	# a report that sees it exited
+	wait_for "$T/out" "^process $fast +host_leaks +exited with "
 	kill -INT "$ls"
 	wait "$ls"
 	expect_eq "leakscope exit code" 0 $?
@@ -301,8 +312,8 @@ t_cgroup() {
 	inside=$!
 	"$FIX/host_leaks" slow >"$T/outside" 2>&1 &
 	outside=$!
+	# what they leaked is in the maps: the final report finds them there
 	wait_done "$T/in" "$T/outside"
-	sleep 1.3
 	kill -INT "$ls"
 	wait "$ls"
 	expect_eq "leakscope exit code" 0 $?
@@ -330,7 +341,6 @@ t_comm() {
 	"$T/other_name" slow >"$T/other" 2>&1 &
 	other=$!
 	wait_done "$T/slow" "$T/other"
-	sleep 1.3
 	kill -INT "$ls"
 	wait "$ls"
 	expect_eq "leakscope exit code" 0 $?

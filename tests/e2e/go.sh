@@ -105,7 +105,6 @@ go_attach() {
 	wait_for "$T/err" "tracing PID $fix"
 	kill -USR1 "$fix"
 	wait_for "$T/fix.out" "^leaked"
-	sleep 0.5
 	kill -INT "$ls"
 	wait "$ls"
 	expect_go_sites "$T/f"
@@ -134,8 +133,8 @@ t_go_pie() {
 run_test "go: -p attach to a PIE, the same exact values and lines" t_go_pie
 
 t_go_kinds() {
-	"$LEAKSCOPE" --kinds goroutine -i 2 --count 1 --folded "$T/f" -- "$FIX/goleaks" run 3 \
-		>"$T/out" 2>&1
+	report_when_leaked "$T/out" "$T/err" --kinds goroutine --folded "$T/f" -- "$FIX/goleaks" run 3
+	expect_eq "exit code" 0 "$LS_RC"
 	expect_folded "$T/f" "main.blockedSenders;runtime.newproc" 7
 	expect_no_match "only goroutines" "^\[(fd|go-heap|thread)\]" "$T/f"
 	expect_error "Go kinds of a C program" 2 "not Go" \
