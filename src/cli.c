@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -45,6 +46,10 @@ enum {
 	OPT_PUSH,
 	OPT_CGROUP,
 	OPT_COMM,
+	OPT_CHECK,
+	OPT_SUPPRESSIONS,
+	OPT_CHECK_IGNORE,
+	OPT_JUNIT,
 };
 
 static const struct option long_options[] = {
@@ -79,6 +84,10 @@ static const struct option long_options[] = {
     {"pprof", required_argument, NULL, OPT_PPROF},
     {"listen", required_argument, NULL, OPT_LISTEN},
     {"push", required_argument, NULL, OPT_PUSH},
+    {"check", no_argument, NULL, OPT_CHECK},
+    {"suppressions", required_argument, NULL, OPT_SUPPRESSIONS},
+    {"check-ignore", required_argument, NULL, OPT_CHECK_IGNORE},
+    {"junit", required_argument, NULL, OPT_JUNIT},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -126,6 +135,7 @@ static int parse_one(int c, const char *arg, struct options *opt)
 		break;
 	case 'i':
 		err = cli_value__seconds("interval", arg, 0.1, &opt->interval);
+		opt->interval_given = true;
 		break;
 	case 'd':
 		err = cli_value__seconds("duration", arg, 0.1, &opt->duration);
@@ -251,6 +261,23 @@ static int parse_one(int c, const char *arg, struct options *opt)
 		opt->comm = arg;
 		opt->all = true;
 		break;
+	case OPT_CHECK:
+		opt->check = true;
+		break;
+	case OPT_SUPPRESSIONS:
+		opt->suppressions = arg;
+		opt->check = true;
+		break;
+	case OPT_CHECK_IGNORE:
+		opt->check_ignore =
+		    xrealloc(opt->check_ignore, opt->ncheck_ignore + 1, sizeof(*opt->check_ignore));
+		opt->check_ignore[opt->ncheck_ignore++] = arg;
+		opt->check = true;
+		break;
+	case OPT_JUNIT:
+		opt->junit_path = arg;
+		opt->check = true;
+		break;
 	case 'v':
 		ls_verbose++;
 		break;
@@ -302,6 +329,12 @@ int cli__parse(int argc, char **argv, struct options *opt)
 		ls_error("no target: give -p PID, -- COMMAND or -a (see --help)");
 		return LS_EXIT_USAGE;
 	}
+	if (opt->check && !opt->command) {
+		ls_error("--check runs a command to its end: give -- COMMAND");
+		return LS_EXIT_USAGE;
+	}
+	if (opt->check && !opt->interval_given)
+		opt->interval = 1; /* verdicts need a few reports */
 	if (opt->all && !opt->sample_given)
 		opt->sample = 4096; /* bounded cost on a busy host */
 	if (opt->min_size > opt->max_size) {
@@ -309,4 +342,11 @@ int cli__parse(int argc, char **argv, struct options *opt)
 		return LS_EXIT_USAGE;
 	}
 	return -1;
+}
+
+void cli__free(struct options *opt)
+{
+	free(opt->check_ignore);
+	opt->check_ignore = NULL;
+	opt->ncheck_ignore = 0;
 }

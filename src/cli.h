@@ -43,6 +43,13 @@ struct options {
 	const char *cgroup;	/* --cgroup: only this cgroup v2 (implies -a) */
 	const char *comm;	/* --comm: only processes of this name (implies -a) */
 	bool sample_given;	/* --sample was given (-a samples by default) */
+	bool interval_given;	/* -i was given (--check looks every second) */
+	/* --check (src/check.h): the command's leaks decide the exit status */
+	bool check;
+	const char *suppressions; /* --suppressions FILE */
+	const char **check_ignore; /* --check-ignore RULE, each (argv's strings) */
+	size_t ncheck_ignore;
+	const char *junit_path; /* --junit FILE */
 };
 
 /*
@@ -50,5 +57,7 @@ struct options {
  * exit code (0 after --help, LS_EXIT_USAGE after a message on stderr).
  */
 int cli__parse(int argc, char **argv, struct options *opt);
+/* Frees what parsing allocated (whatever cli__parse returned). */
+void cli__free(struct options *opt);
 
 #endif /* CLI_H */

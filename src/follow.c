@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "follow.h"
 #include "host.h"
@@ -29,6 +30,20 @@ static char *comm_of(int pid)
 	return comm;
 }
 
+/* A command not released yet runs leakscope's image: what it will run is
+ * its executable, planned and probed already (no exec to follow there). */
+static bool image_to_run(const struct session *s, int pid, struct proc_image *image)
+{
+	struct stat st;
+
+	if (pid != s->target->pid || s->target->release_fd < 0 || !s->target->exe ||
+	    stat(s->target->exe, &st))
+		return false;
+	image->dev = st.st_dev;
+	image->ino = st.st_ino;
+	return true;
+}
+
 void follow__add_process(struct session *s, int pid, const char *comm)
 {
 	struct report_process *p;
@@ -37,7 +52,8 @@ void follow__add_process(struct session *s, int pid, const char *comm)
 	s->procs = xrealloc(s->procs, s->nprocs + 1, sizeof(*s->procs));
 	s->images = xrealloc(s->images, s->nprocs + 1, sizeof(*s->images));
 	memset(&s->images[s->nprocs], 0, sizeof(*s->images));
-	exec_follow__image(pid, &s->images[s->nprocs].dev, &s->images[s->nprocs].ino);
+	if (!image_to_run(s, pid, &s->images[s->nprocs]))
+		exec_follow__image(pid, &s->images[s->nprocs].dev, &s->images[s->nprocs].ino);
 	p = &s->procs[s->nprocs++];
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;

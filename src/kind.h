@@ -55,6 +55,9 @@ struct kind {
 	const char *sample_option;
 	struct kind_words sampled_words;
 	bool size_filter;    /* --min-size/--max-size apply to it */
+	/* --check: held at exit at one stack, this many are a leak; 0: only
+	 * a stack whose verdict was growing (memory kept to the end is not) */
+	int64_t leak_at_exit;
 	bool inside_runtime; /* stacks taken inside a language runtime
 			      * ("runtime." frames): the report starts them
 			      * at the first frame outside */

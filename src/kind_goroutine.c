@@ -44,6 +44,7 @@ const struct kind kind_goroutine = {
     .name = "goroutine",
     .words = {"goroutines", "started", "exited", "exits of goroutines started before tracing"},
     .pprof_type = "goroutines",
+    .leak_at_exit = 1,
     .programs = programs,
     .configure = configure,
     .describe = describe,

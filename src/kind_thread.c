@@ -66,6 +66,7 @@ const struct kind kind_thread = {
     .name = "thread",
     .words = {"threads", "started", "exited", "exits of threads started before tracing"},
     .pprof_type = "threads",
+    .leak_at_exit = 1,
     .programs = programs,
     .functions = functions,
     .nfunctions = sizeof(functions) / sizeof(functions[0]),

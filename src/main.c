@@ -18,6 +18,7 @@
 
 #include "allocator.h"
 #include "bpf_load.h"
+#include "check.h"
 #include "cli.h"
 #include "kind.h"
 #include "elf_lookup.h"
@@ -238,6 +239,23 @@ static int attach_tracepoints(struct leakscope_bpf *skel, pid_t pid)
 	return 0;
 }
 
+/* --check: the leaks on stderr, the JUnit file, the exit status. */
+static int finish_check(const struct check *check, const struct options *opt,
+			const struct target *target)
+{
+	int err;
+
+	check__print(check, stderr);
+	if (opt->junit_path) {
+		err = check__write_junit(check, opt->junit_path);
+		if (err) {
+			ls_error("cannot write %s: %s", opt->junit_path, strerror(-err));
+			return LS_EXIT_OUTPUT;
+		}
+	}
+	return check__exit_code(check, target->exited ? target->exit_status : -1);
+}
+
 int main(int argc, char **argv)
 {
 	struct options opt;
@@ -245,24 +263,35 @@ int main(int argc, char **argv)
 	struct probe_plan plan = {0};
 	struct probe_links links = {0};
 	struct load_fallback fallback = {0};
+	struct check check = {0};
 	struct session session = {
 	    .opt = &opt, .target = &target, .plan = &plan, .links = &links, .stop = &stop_signal};
 	int rc;
 
 	rc = cli__parse(argc, argv, &opt);
-	if (rc >= 0)
+	if (rc >= 0) {
+		cli__free(&opt);
 		return rc;
+	}
 	libbpf_set_print(bpf_load__print);
 	rc = check_output_path(opt.folded_path);
 	if (!rc && opt.json_path && strcmp(opt.json_path, "-"))
 		rc = check_output_path(opt.json_path);
 	if (!rc)
 		rc = check_output_path(opt.pprof_path);
-	if (rc)
+	if (!rc)
+		rc = check_output_path(opt.junit_path);
+	if (!rc)
+		rc = check_machine();
+	if (!rc && opt.check) {
+		rc = check__init(&check, opt.suppressions, opt.check_ignore, opt.ncheck_ignore);
+		session.check = &check;
+	}
+	if (rc) {
+		check__free(&check);
+		cli__free(&opt);
 		return rc;
-	rc = check_machine();
-	if (rc)
-		return rc;
+	}
 	install_signal_handlers();
 
 	/* -a: the host; the allocator is planned from leakscope's own libc and
@@ -318,6 +347,8 @@ int main(int argc, char **argv)
 		ls_info("tracing PID %d (%s): %zu probe links", target.pid, target.comm,
 			links.count);
 	rc = session__run(&session);
+	if (!rc && opt.check)
+		rc = finish_check(&check, &opt, &target);
 
 cleanup:
 	go_runtime__detach(&go_rt, target.pid);
@@ -328,5 +359,7 @@ cleanup:
 	leakscope_bpf__destroy(session.skel);
 	allocator__free_plan(&plan);
 	target__close(&target);
+	check__free(&check);
+	cli__free(&opt);
 	return rc;
 }

@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "leakscope.skel.h"
+#include "check.h"
 #include "follow.h"
 #include "go_runtime.h"
 #include "http_server.h"
@@ -93,7 +94,8 @@ static int emit_report(struct session *s, bool final)
 		push__report(s->push, &r);
 	if (s->opt->leaks_only)
 		report__keep(&r, verdict__entry_growing);
-	if (s->json != stdout)
+	/* --check: stdout is the command's */
+	if (s->json != stdout && !s->check)
 		report_text__print(stdout, &r, s->opt);
 	if (s->json)
 		report_json__print(s->json, &r);
@@ -107,6 +109,8 @@ static int emit_report(struct session *s, bool final)
 		if (err)
 			ls_error("cannot write %s: %s", s->opt->pprof_path, strerror(-err));
 	}
+	if (final && s->check)
+		check__evaluate(s->check, &r);
 	report__free(&r);
 	snapshot__prune(&src, &snap);
 	snapshot__free(&snap);
