@@ -17,7 +17,7 @@
 #define CALL_STATE_BPF_H
 
 #include "common.bpf.h"
-#include <bpf/bpf_core_read.h>
+#include "stack.bpf.h"
 
 /* What a thread is in the middle of; sp values are stack pointers at the
  * entry of the calls (the address of their return address). */

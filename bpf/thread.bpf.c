@@ -4,13 +4,15 @@
  * (sched_process_fork with a child in the same thread group) and released
  * when it exits. The stack is the creator's: the one captured by the
  * pthread_create uprobe when the program went through libc, else a
- * frame-pointer walk from the clone system call's user registers.
+ * frame-pointer walk from the clone system call's user registers (in Go
+ * code, on with its goroutine's creator).
  *
  * The same fork event adds the children of a traced process to the targets
  * when --follow-forks is on, and tells userspace to probe their heap; exec
  * tells it to probe the new image's allocator.
  */
 #include "call_state.bpf.h"
+#include "goroutine.bpf.h"
 
 const volatile bool follow_forks = false;
 
@@ -60,7 +62,7 @@ int BPF_PROG(thread_fork, struct task_struct *parent, struct task_struct *child)
 	if (!site.stack_id)
 		site.stack_id = capture_regs_stack(LS_KIND_THREAD, tgid, BPF_CORE_READ(regs, ip),
 						   BPF_CORE_READ(regs, sp), BPF_CORE_READ(regs, bp),
-						   BPF_CORE_READ(regs, r14));
+						   goroutine_creator(BPF_CORE_READ(regs, r14)));
 	site.api = api;
 	object_acquire(child->pid, 0, &site);
 	return 0;
