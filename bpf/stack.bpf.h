@@ -118,6 +118,42 @@ static __always_inline __u64 store_stack(enum ls_kind kind, __u32 tgid, __u64 fi
 	return stack_store((__u64)kind << 32 | tgid, first_ip, low_sp, fp, parent);
 }
 
+/*
+ * How the walk of the stack stack_store() last returned (not 0) on this CPU
+ * ended: the memo in progress holds it, recalled or walked. For a stack
+ * taken again for another kind's object without a walk (call_state.bpf.h).
+ */
+struct stack_outcome {
+	__u8 status, walked, frames;
+};
+
+static __always_inline void last_stack_outcome(struct stack_outcome *o)
+{
+	struct stack_memo *m = memo_in_progress();
+
+	o->status = m ? m->walk_status : WALK_LOST;
+	o->walked = m ? m->walk_frames : 0;
+	o->frames = m ? m->frames : 0;
+}
+
+/*
+ * A stack taken earlier, whose walk ended with `status` after `walked`
+ * frames (`frames` with its parent's), is taken again for an object of kind
+ * `kind`: counted to that kind as a stack recalled, not walked again. A
+ * global function: its counting adds nothing to its callers' frames.
+ */
+__noinline __weak int stack_counted_again(__u64 kind, __u64 status, __u64 walked, __u64 frames)
+{
+	count_walk(kind, status, walked, frames);
+	count(kind, CNT_STACKS_RECALLED);
+	return 0;
+}
+
+static __always_inline void count_stack_again(enum ls_kind kind, const struct stack_outcome *o)
+{
+	stack_counted_again(kind, o->status, o->walked, o->frames);
+}
+
 /* The user stack at a syscall or scheduler event: the interrupted
  * instruction at `ip` with registers `sp` and `bp`, then the frame records,
  * then stored stack `parent` (0: none). Complete only when the code that
