@@ -126,9 +126,9 @@ static void configure_kinds(struct leakscope_bpf *skel, const struct options *op
 	bpf_program__set_autoload(skel->progs.heap_exec, opt->kinds & (1u << LS_KIND_HEAP));
 	bpf_program__set_autoload(skel->progs.fd_exec, fd);
 	bpf_program__set_autoload(skel->progs.fd_process_exit, fd);
-	/* forks are watched for threads and for --follow-forks */
-	bpf_program__set_autoload(skel->progs.thread_fork, thread || opt->follow_forks);
+	bpf_program__set_autoload(skel->progs.thread_fork, thread);
 	bpf_program__set_autoload(skel->progs.thread_exit, thread);
+	bpf_program__set_autoload(skel->progs.process_fork, opt->follow_forks);
 	skel->rodata->follow_forks = opt->follow_forks;
 }
 
