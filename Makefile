@@ -4,6 +4,7 @@
 #   sudo make demo  install Debian packages, build, trace the demo program
 #   sudo make test  install Debian packages, build, run every test
 #   make lint       clang-format check
+#   make bpf-headers each BPF header compiles alone (run by make test)
 #   make install PREFIX=/usr/local
 
 SHELL	:= /bin/bash
@@ -47,7 +48,7 @@ FUZZ_SECONDS ?= 20
 
 .DELETE_ON_ERROR:
 .PHONY: all print-deps deps matrix-deps demo test unit fixtures lint format install clean sanitize valgrind fuzz bench soak \
-	verifier-report
+	verifier-report bpf-headers
 
 all: $(BUILD)/leakscope
 
@@ -58,6 +59,18 @@ $(BUILD)/vmlinux.h:
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/leakscope.h $(BUILD)/vmlinux.h
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# Each BPF header includes what it uses, at its top: it compiles alone, as
+# the only include of a file, with the BPF build's flags.
+BPF_HEADERS := $(wildcard bpf/*.bpf.h)
+bpf-headers: $(BUILD)/vmlinux.h
+	@for h in $(BPF_HEADERS); do \
+		echo "#include \"$${h#bpf/}\"" | $(CLANG) $(BPF_CFLAGS) -x c -c - -o /dev/null \
+			|| { echo "bpf-headers: $$h does not compile alone"; exit 1; }; \
+		awk '/^#include/ && code { print FILENAME ":" FNR ": an include after code"; bad = 1 } \
+			/^(static|struct|const|enum|extern|typedef|char|SEC|__)/ { code = 1 } \
+			END { exit bad }' $$h || exit 1; \
+	done; echo "bpf-headers: $(words $(BPF_HEADERS)) headers compile alone, includes at the top"
 
 $(BUILD)/leakscope.bpf.o: $(BPF_OBJS)
 	$(BPFTOOL) gen object $@ $^
@@ -105,7 +118,7 @@ fixtures:
 demo: deps all fixtures
 	sh tools/demo.sh $(BUILD)
 
-test: deps all unit fixtures $(BUILD)/verifier-report
+test: deps all unit fixtures $(BUILD)/verifier-report bpf-headers
 	sh tests/run.sh $(BUILD)
 
 # The whole suite with the userspace built under ASan and UBSan (the

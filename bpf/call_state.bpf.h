@@ -17,7 +17,7 @@
 #define CALL_STATE_BPF_H
 
 #include "common.bpf.h"
-#include <bpf/bpf_core_read.h>
+#include "stack.bpf.h"
 
 /* What a thread is in the middle of; sp values are stack pointers at the
  * entry of the calls (the address of their return address). */
@@ -37,6 +37,10 @@ struct call_state {
 	__u64 released_sp;  /* ... and its entry sp, to skip the free inside */
 	__u32 boundary_api;
 	__u32 alloc_api;
+	/* The kinds stack_id was counted to (1 << kind), and how it was
+	 * taken: counted the same to the next kind that takes it. */
+	__u8 stack_kinds;
+	struct stack_outcome stack_how;
 };
 
 struct {
@@ -46,17 +50,42 @@ struct {
 	__type(value, struct call_state);
 } call_states SEC(".maps") __weak;
 
+_Static_assert(LS_KIND_MAX <= 8, "call_state.stack_kinds holds a bit per kind");
+
 /* The state of `task`, the current one (bpf_get_current_task_btf(), which
- * each program calls once: a helper call costs ~10 ns). */
-static __always_inline struct call_state *call_state(struct task_struct *task, int create)
+ * each program calls once: a helper call costs ~10 ns); NULL when it has
+ * none. */
+static __always_inline struct call_state *call_state(struct task_struct *task)
+{
+	return bpf_task_storage_get(&call_states, task, 0, 0);
+}
+
+/* The same, created if needed for a call of a `kind` API; NULL (counted to
+ * that kind) when there is no room. */
+static __always_inline struct call_state *call_state_create(struct task_struct *task,
+							    enum ls_kind kind)
 {
 	struct call_state *cs;
 
-	cs = bpf_task_storage_get(&call_states, task, 0,
-				  create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
-	if (!cs && create)
-		count(LS_KIND_HEAP, CNT_STATE_FULL);
+	cs = bpf_task_storage_get(&call_states, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!cs)
+		count(kind, CNT_STATE_FULL);
 	return cs;
+}
+
+/* The kind whose objects a probed API creates or releases (include/
+ * leakscope.h lists each kind's APIs together). */
+static __always_inline enum ls_kind api_kind(__u32 api)
+{
+	if (api >= LS_API_OPEN && api <= LS_API_RECVMSG)
+		return LS_KIND_FD;
+	if (api >= LS_API_PTHREAD_CREATE && api <= LS_API_CLONE)
+		return LS_KIND_THREAD;
+	if (api == LS_API_GO_NEWPROC)
+		return LS_KIND_GOROUTINE;
+	if (api == LS_API_GO_MALLOC)
+		return LS_KIND_GO_HEAP;
+	return LS_KIND_HEAP;
 }
 
 /* The stack pointer the probed function had at its entry, from the probe's
@@ -101,12 +130,13 @@ static __always_inline void forget_abandoned_calls(struct call_state *cs, __u64 
 		cs->alloc_sp = 0;
 }
 
-/* Entry of any probed API at entry sp `sp` in a traced process: the
- * thread's state, with the calls it has left without returning forgotten;
- * NULL when it has none. */
-static __always_inline struct call_state *thread_enter(struct task_struct *task, __u64 sp)
+/* Entry of a probed API of `kind` at entry sp `sp` in a traced process:
+ * the thread's state, with the calls it has left without returning
+ * forgotten; NULL when it has none. */
+static __always_inline struct call_state *thread_enter(struct task_struct *task, __u64 sp,
+						       enum ls_kind kind)
 {
-	struct call_state *cs = call_state(task, 1);
+	struct call_state *cs = call_state_create(task, kind);
 
 	if (cs)
 		forget_abandoned_calls(cs, sp);
@@ -131,6 +161,7 @@ static __always_inline void boundary_begin(struct pt_regs *ctx, struct call_stat
 	/* Only the return address is read now: the kernel replaces it with
 	 * its return trampoline once this program is done. */
 	cs->stack_id = 0;
+	cs->stack_kinds = 0;
 	cs->boundary_fp = PT_REGS_FP(ctx);
 	cs->boundary_ip = 0;
 	if (wrapper) /* left 0 when unreadable */
@@ -138,20 +169,31 @@ static __always_inline void boundary_begin(struct pt_regs *ctx, struct call_stat
 }
 
 /*
- * The boundary call's stack, walked the first time something needs it: with
- * --sample most allocations never do. While the call runs, the frames above
- * its entry are as they were when it began.
+ * The boundary call's stack for a `kind` object, walked the first time
+ * something needs it: with --sample most allocations never do. While the
+ * call runs, the frames above its entry are as they were when it began.
+ * The stack is counted once to each kind that takes it: fopen's to the heap
+ * for its malloc and to fd for its open, whichever comes first.
  */
 static __always_inline __u64 boundary_stack_id(struct call_state *cs, enum ls_kind kind, __u32 tgid)
 {
-	if (cs->stack_id)
+	if (cs->stack_id) {
+		if (!(cs->stack_kinds & (1u << kind))) {
+			cs->stack_kinds |= 1u << kind;
+			count_stack_again(kind, &cs->stack_how);
+		}
 		return cs->stack_id;
+	}
 	if (!cs->boundary_ip) {
 		count(kind, CNT_STACKS_EMPTY);
 		return 0;
 	}
 	cs->stack_id =
 	    store_stack(kind, tgid, cs->boundary_ip, cs->boundary_sp, cs->boundary_fp, 0);
+	if (cs->stack_id) {
+		cs->stack_kinds = 1u << kind;
+		last_stack_outcome(&cs->stack_how);
+	}
 	return cs->stack_id;
 }
 
@@ -163,7 +205,7 @@ static __always_inline __u64 boundary_stack_id(struct call_state *cs, enum ls_ki
 static __always_inline __u64 boundary_stack(enum ls_kind kind, __u64 user_sp, __u32 *api)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct call_state *cs = call_state(task, 0);
+	struct call_state *cs = call_state(task);
 
 	/* equal: a leaf wrapper (mov $nr, %eax; syscall) moves no sp */
 	if (!cs || !cs->boundary_sp || user_sp > cs->boundary_sp)

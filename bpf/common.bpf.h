@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Maps and helpers that every kind's programs share: per-stack totals, the
- * stack store, the counters. The maps are __weak so that each .bpf.c file can
- * include this header and `bpftool gen object` links them into one.
+ * counters, the outstanding objects, the traced processes. Stacks are taken
+ * with stack.bpf.h. The maps are __weak so that each .bpf.c file can include
+ * this header and `bpftool gen object` links them into one.
  */
 #ifndef COMMON_BPF_H
 #define COMMON_BPF_H
@@ -27,14 +28,6 @@ struct {
 } totals SEC(".maps") __weak;
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, struct ls_stack);
-} stacks SEC(".maps") __weak;
-
-struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, LS_KIND_MAX *CNT_MAX);
 	__type(key, __u32);
@@ -55,8 +48,7 @@ struct {
 
 OBJECT_MAP(fd_objects, 65536);
 OBJECT_MAP(thread_objects, 65536);
-/* Live goroutines (bpf/go.bpf.c), here because every kind's stack taken in
- * a goroutine continues with the stack that created it. */
+/* Live goroutines (bpf/go.bpf.c; goroutine.bpf.h reads their stacks) */
 OBJECT_MAP(goroutine_objects, 65536);
 /* Sampled Go heap objects (bpf/go.bpf.c) */
 OBJECT_MAP(go_heap_objects, 1 << 20);
@@ -78,9 +70,6 @@ struct {
 		__type(key, __u32);                                                                \
 		__type(value, value_type);                                                         \
 	} name SEC(".maps") __weak
-
-/* Where a stack is assembled before it is hashed and stored. */
-SCRATCH_MAP(stack_scratch, struct ls_stack);
 
 /* The top of user space with 5-level page tables; anything above is not a
  * user address whatever the paging mode. */
@@ -105,146 +94,6 @@ static __always_inline __u64 hash_mix(__u64 h, __u64 v)
 	h ^= v;
 	h *= 0x9e3779b97f4a7c15ULL;
 	return h ^ (h >> 29);
-}
-
-/*
- * The stack that created goroutine `g` of the current process, 0 when `g` is
- * not a goroutine seen starting. Go code keeps the current g in r14.
- */
-static __always_inline __u64 goroutine_creator(__u64 g)
-{
-	struct ls_object_key key = {
-	    .id = g, .tgid = bpf_get_current_pid_tgid() >> 32, .kind = LS_KIND_GOROUTINE};
-	struct ls_object *obj;
-
-	if (!g || g > MAX_USER_ADDR)
-		return 0;
-	obj = bpf_map_lookup_elem(&goroutine_objects, &key);
-	return obj ? obj->where.site.stack_id : 0;
-}
-
-static __always_inline struct ls_stack *stack_scratch_buf(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&stack_scratch, &zero);
-}
-
-/* Appends stored stack `parent` to the first `n` frames of `st`, like Go's
- * "created by" lines; returns the new frame count. */
-static __always_inline int append_parent(struct ls_stack *st, int n, __u64 *h, __u64 parent)
-{
-	struct ls_stack *p = parent ? bpf_map_lookup_elem(&stacks, &parent) : NULL;
-	int i;
-
-	if (!p)
-		return n;
-	for (i = 0; i < MAX_STACK_DEPTH; i++) {
-		__u64 ip = p->ips[i];
-
-		if (!ip || n >= MAX_STACK_DEPTH)
-			break;
-		st->ips[n & (MAX_STACK_DEPTH - 1)] = ip;
-		*h = hash_mix(*h, ip);
-		n++;
-	}
-	return n;
-}
-
-#include "unwind.bpf.h"
-
-/*
- * Stores the user stack whose first frame is `first_ip` in the stack map
- * and returns its id, 0 when lost: the walk above `low_sp` with the unwind
- * tables (--unwind) or the frame records from `fp`, then the frames of
- * stored stack `parent` (0: none). A walk from the same place over the same
- * words is recalled instead (stack_memo.bpf.h). `kind_tgid` is the kind
- * (counters) << 32 | the process.
- *
- * A global function: the verifier checks it once per program, not at each
- * place a stack is taken, and its frame is not added to its callers'.
- */
-__noinline __weak __u64 stack_store(__u64 kind_tgid, __u64 first_ip, __u64 low_sp, __u64 fp,
-				    __u64 parent)
-{
-	enum ls_kind kind = kind_tgid >> 32;
-	__u64 h = hash_mix(0xcbf29ce484222325ULL, first_ip);
-	struct ls_stack *st = stack_scratch_buf();
-	struct stack_memo *m = memo_in_progress();
-	struct walk *w;
-	__u32 walked;
-	int n;
-
-	if (!st || !m)
-		return 0;
-	m->key.tgid = (__u32)kind_tgid;
-	m->key.pc = first_ip;
-	m->key.sp = low_sp;
-	m->key.parent = parent;
-	m->key.generation = unwind_generation();
-	if (memo_recall(m, fp)) {
-		count_walk(kind, m->walk_status, m->walk_frames, m->frames);
-		count(kind, CNT_STACKS_RECALLED);
-		return m->stack_id;
-	}
-	memo_begin(m);
-	st->ips[0] = first_ip;
-	/* the frame of first_ip has sp low_sp + 8 (its return address's slot
-	 * is at low_sp at a function entry) */
-	w = unwind_walk(first_ip, low_sp + 8, fp, h);
-	if (!w)
-		return 0;
-	h = w->h;
-	walked = w->n > MAX_STACK_DEPTH ? MAX_STACK_DEPTH : w->n;
-	/* what is indexed with n is masked: hide the range from the
-	 * compiler, or it drops the masks the verifier needs */
-	asm volatile("" : "+r"(walked));
-	n = append_parent(st, walked, &h, parent);
-	count_walk(kind, w->status, walked, n);
-	if (n < MAX_STACK_DEPTH)
-		st->ips[n & (MAX_STACK_DEPTH - 1)] = 0; /* readers stop here */
-	if (!h)
-		h = 1; /* 0 means "lost" */
-	/* Looked up first: a stack is mostly stored already, and a lookup
-	 * takes no lock. */
-	if (!bpf_map_lookup_elem(&stacks, &h) &&
-	    bpf_map_update_elem(&stacks, &h, st, BPF_NOEXIST) == -E2BIG) {
-		count(kind, CNT_STACKS_FULL);
-		return 0;
-	}
-	m->bp = fp;
-	m->bp_used = w->start_bp_used;
-	m->walk_status = w->status;
-	m->walk_frames = walked;
-	m->frames = n;
-	memo_keep(m, h);
-	return h;
-}
-
-/* The stack of a `kind` object of process `tgid` from its first frame. */
-static __always_inline __u64 store_stack(enum ls_kind kind, __u32 tgid, __u64 first_ip,
-					 __u64 low_sp, __u64 fp, __u64 parent)
-{
-	if (test_reject & (1u << kind))
-		test_overflow_stack();
-	return stack_store((__u64)kind << 32 | tgid, first_ip, low_sp, fp, parent);
-}
-
-/* The user stack at a syscall or scheduler event: the interrupted
- * instruction at `ip` with registers `sp` and `bp`, then the frame records.
- * Complete only when the code that made the call keeps frame pointers (Go,
- * -fno-omit-frame-pointer builds) or has unwind tables. In a goroutine
- * (r14 holds the current g in Go code) the stack goes on with the one that
- * created it. */
-static __always_inline __u64 capture_regs_stack(enum ls_kind kind, __u32 tgid, __u64 ip, __u64 sp,
-						__u64 bp, __u64 r14)
-{
-	if (!ip) {
-		count(kind, CNT_STACKS_EMPTY);
-		return 0;
-	}
-	/* the interrupted frame's sp is sp: one slot above low_sp */
-	return store_stack(kind, tgid, ip, sp - 8, bp, goroutine_creator(r14));
 }
 
 /*

@@ -11,6 +11,7 @@
  * the system call's user registers.
  */
 #include "call_state.bpf.h"
+#include "goroutine.bpf.h"
 
 /* x86_64 system call numbers */
 enum {
@@ -132,7 +133,8 @@ static __always_inline bool releasing_or_special(long nr)
 }
 
 /* Where the fds of this system call were created: the probed wrapper's
- * stack and name, or the call's own. */
+ * stack and name, or the call's own (Go code makes its system calls itself,
+ * and its stack goes on with its goroutine's creator). */
 static __always_inline void fd_site(struct pt_regs *regs, __u32 tgid, __u32 api,
 				    struct ls_site *site)
 {
@@ -140,8 +142,8 @@ static __always_inline void fd_site(struct pt_regs *regs, __u32 tgid, __u32 api,
 	site->kind = LS_KIND_FD;
 	site->stack_id = boundary_stack(LS_KIND_FD, regs->sp, &api);
 	if (!site->stack_id)
-		site->stack_id =
-		    capture_regs_stack(LS_KIND_FD, tgid, regs->ip, regs->sp, regs->bp, regs->r14);
+		site->stack_id = capture_regs_stack(LS_KIND_FD, tgid, regs->ip, regs->sp, regs->bp,
+						    goroutine_creator(regs->r14));
 	site->api = api;
 }
 

@@ -18,7 +18,8 @@
  *   that (the runtime has initialized the variable by then, and none of the
  *   program's own code has run); userspace continues it.
  */
-#include "common.bpf.h"
+#include "goroutine.bpf.h"
+#include "stack.bpf.h"
 
 /* Go's register ABI: the first arguments and the first result */
 #define GO_ARG1(ctx) ((ctx)->ax)

@@ -133,7 +133,7 @@ static __always_inline bool alloc_enter(struct pt_regs *ctx, __u64 cookie)
 	 * nested or not (realloc(p, n) may free p: seen at its return). */
 	if (!blocks && !old_ptr && (cookie & COOKIE_LEAF))
 		return false;
-	cs = thread_enter(task, sp);
+	cs = thread_enter(task, sp, LS_KIND_HEAP);
 	if (!cs)
 		return false;
 	/* A release wrapper's inner free (operator delete -> free) comes
@@ -211,7 +211,9 @@ int BPF_KPROBE(heap_alloc)
 }
 
 /* strdup, strndup: they allocate through malloc, but only their entry still
- * sees the caller's frame pointer chain. */
+ * sees the caller's frame pointer chain. The libc wrappers that create fds
+ * and threads (fopen, socket, pthread_create...) come here too: the call
+ * is the kind of its API's. */
 SEC("uprobe")
 int BPF_KPROBE(heap_wrapper)
 {
@@ -221,7 +223,7 @@ int BPF_KPROBE(heap_wrapper)
 
 	if (host_mode && !in_host_scope(task->tgid))
 		return 0;
-	cs = thread_enter(task, sp);
+	cs = thread_enter(task, sp, api_kind(cookie & COOKIE_API_MASK));
 	if (cs)
 		boundary_begin(ctx, cs, sp, cookie, true);
 	return 0;
@@ -246,7 +248,7 @@ int BPF_KPROBE(heap_free, __u64 ptr)
 		return 0;
 	}
 	sp = entry_sp(ctx, bpf_get_attach_cookie(ctx));
-	cs = call_state(task, 1);
+	cs = call_state_create(task, LS_KIND_HEAP);
 	if (cs) {
 		forget_abandoned_calls(cs, sp);
 		if (cs->alloc_sp) {
@@ -269,7 +271,7 @@ int BPF_KPROBE(heap_free, __u64 ptr)
 static __always_inline void call_return(struct pt_regs *ctx)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct call_state *cs = call_state(task, 0);
+	struct call_state *cs = call_state(task);
 	__u64 sp = PT_REGS_SP(ctx) - 8; /* the returning call's entry sp */
 
 	if (!cs || !cs->boundary_sp)

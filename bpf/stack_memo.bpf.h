@@ -14,6 +14,8 @@
 #ifndef STACK_MEMO_BPF_H
 #define STACK_MEMO_BPF_H
 
+#include "common.bpf.h"
+
 /* words a memo can check: two per frame (return address, saved rbp) */
 #define MEMO_READS 128
 /* They are checked a window of the stack at a time: a read of user memory

@@ -4,41 +4,11 @@
  * (sched_process_fork with a child in the same thread group) and released
  * when it exits. The stack is the creator's: the one captured by the
  * pthread_create uprobe when the program went through libc, else a
- * frame-pointer walk from the clone system call's user registers.
- *
- * The same fork event adds the children of a traced process to the targets
- * when --follow-forks is on, and tells userspace to probe their heap; exec
- * tells it to probe the new image's allocator.
+ * frame-pointer walk from the clone system call's user registers (in Go
+ * code, on with its goroutine's creator).
  */
 #include "call_state.bpf.h"
-
-const volatile bool follow_forks = false;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 64 * 1024);
-} events SEC(".maps");
-
-static __always_inline void send_event(enum ls_event_type type, __u32 pid, __u32 parent)
-{
-	struct ls_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-
-	if (!ev)
-		return; /* userspace notices exec and children when it polls */
-	ev->type = type;
-	ev->pid = pid;
-	ev->parent = parent;
-	ev->pad = 0;
-	bpf_ringbuf_submit(ev, 0);
-}
-
-static __always_inline void follow_child(__u32 parent, __u32 child)
-{
-	__u8 one = 1;
-
-	if (bpf_map_update_elem(&targets, &child, &one, BPF_ANY) == 0)
-		send_event(LS_EVENT_NEW_PROCESS, child, parent);
-}
+#include "goroutine.bpf.h"
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(thread_fork, struct task_struct *parent, struct task_struct *child)
@@ -48,19 +18,14 @@ int BPF_PROG(thread_fork, struct task_struct *parent, struct task_struct *child)
 	struct ls_site site = {.tgid = tgid, .kind = LS_KIND_THREAD};
 	__u32 api = LS_API_CLONE;
 
-	if (!is_target(tgid))
+	if (child->tgid != tgid || !is_target(tgid))
 		return 0;
-	if (child->tgid != tgid) {
-		if (follow_forks)
-			follow_child(tgid, child->tgid);
-		return 0;
-	}
 	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	site.stack_id = boundary_stack(LS_KIND_THREAD, BPF_CORE_READ(regs, sp), &api);
 	if (!site.stack_id)
 		site.stack_id = capture_regs_stack(LS_KIND_THREAD, tgid, BPF_CORE_READ(regs, ip),
 						   BPF_CORE_READ(regs, sp), BPF_CORE_READ(regs, bp),
-						   BPF_CORE_READ(regs, r14));
+						   goroutine_creator(BPF_CORE_READ(regs, r14)));
 	site.api = api;
 	object_acquire(child->pid, 0, &site);
 	return 0;
@@ -98,15 +63,5 @@ int BPF_PROG(thread_exit, struct task_struct *p)
 	regs = (struct pt_regs *)bpf_task_pt_regs(p);
 	call = BPF_CORE_READ(regs, orig_ax) + 1;
 	bpf_map_update_elem(&thread_exit_calls, &key, &call, BPF_ANY);
-	return 0;
-}
-
-SEC("tp_btf/sched_process_exec")
-int BPF_PROG(process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
-{
-	__u32 tgid = current_tgid();
-
-	if (is_target(tgid))
-		send_event(LS_EVENT_EXEC, tgid, 0);
 	return 0;
 }

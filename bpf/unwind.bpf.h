@@ -2,7 +2,7 @@
 /*
  * User stacks walked with the unwind tables userspace builds from .eh_frame
  * and .debug_frame (include/unwind.h), frame pointers where a table has no
- * row. Included by common.bpf.h; stack_store() calls unwind_walk().
+ * row. stack_store() (stack.bpf.h) calls unwind_walk().
  *
  * One frame per bpf_loop() iteration, so the verifier sees the step once:
  * find the mapping of the pc (bpf_find_vma(), cached for the walk) and its
@@ -19,9 +19,20 @@
 #ifndef UNWIND_BPF_H
 #define UNWIND_BPF_H
 
-#include <bpf/bpf_core_read.h>
-#include "unwind.h"
+#include "common.bpf.h"
 #include "stack_memo.bpf.h"
+#include "unwind.h"
+
+/* Where a stack is assembled before it is hashed and stored: the walk
+ * writes its frames here. */
+SCRATCH_MAP(stack_scratch, struct ls_stack);
+
+static __always_inline struct ls_stack *stack_scratch_buf(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&stack_scratch, &zero);
+}
 
 /* Sizes are defaults: userspace sets them (--unwind-rows). */
 struct {

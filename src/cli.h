@@ -46,7 +46,7 @@ struct options {
 	bool interval_given;	/* -i was given (--check looks every second) */
 	/* --check (src/check.h): the command's leaks decide the exit status */
 	bool check;
-	const char *suppressions; /* --suppressions FILE */
+	const char *suppressions;  /* --suppressions FILE */
 	const char **check_ignore; /* --check-ignore RULE, each (argv's strings) */
 	size_t ncheck_ignore;
 	const char *junit_path; /* --junit FILE */

@@ -152,14 +152,14 @@ void kind__forget_keys(int map, size_t key_size, size_t tgid_off, const uint32_t
 
 void kind__forget_objects(int map_fd, const uint32_t *gone, size_t n)
 {
-	kind__forget_keys(map_fd, sizeof(struct ls_object_key), offsetof(struct ls_object_key, tgid), gone,
-		  n);
+	kind__forget_keys(map_fd, sizeof(struct ls_object_key),
+			  offsetof(struct ls_object_key, tgid), gone, n);
 }
 
 void kind__forget_totals(int map_fd, const uint32_t *gone, size_t n)
 {
-	kind__forget_keys(map_fd, sizeof(struct ls_totals_key), offsetof(struct ls_totals_key, site.tgid),
-		  gone, n);
+	kind__forget_keys(map_fd, sizeof(struct ls_totals_key),
+			  offsetof(struct ls_totals_key, site.tgid), gone, n);
 }
 
 void kinds__configure(const struct kind_source *src)

@@ -54,7 +54,7 @@ struct kind {
 	 * words then; NULL: never */
 	const char *sample_option;
 	struct kind_words sampled_words;
-	bool size_filter;    /* --min-size/--max-size apply to it */
+	bool size_filter; /* --min-size/--max-size apply to it */
 	/* --check: held at exit at one stack, this many are a leak; 0: only
 	 * a stack whose verdict was growing (memory kept to the end is not) */
 	int64_t leak_at_exit;

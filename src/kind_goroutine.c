@@ -20,7 +20,8 @@ static void configure(const struct kind_source *src, bool traced)
 }
 
 static enum detail describe_goroutine(const struct report_process *p, uint64_t g,
-				      const struct ls_object *obj, void *arg, char *path, size_t len)
+				      const struct ls_object *obj, void *arg, char *path,
+				      size_t len)
 {
 	(void)obj, (void)arg, (void)path, (void)len;
 	return go_runtime__classify(p->exited ? -1 : p->pid, g, p->go_minor);

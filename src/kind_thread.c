@@ -17,8 +17,7 @@ static void configure(const struct kind_source *src, bool traced)
 {
 	struct leakscope_bpf *skel = src->skel;
 
-	/* forks are also watched for --follow-forks */
-	bpf_program__set_autoload(skel->progs.thread_fork, traced || src->opt->follow_forks);
+	bpf_program__set_autoload(skel->progs.thread_fork, traced);
 	bpf_program__set_autoload(skel->progs.thread_exit, traced);
 }
 
@@ -50,8 +49,8 @@ static void forget(const struct kind_source *src, const uint32_t *gone, size_t n
 {
 	kind__forget_objects(bpf_map__fd(src->skel->maps.thread_objects), gone, n);
 	/* keyed tgid << 32 | tid: the tgid is the upper half */
-	kind__forget_keys(bpf_map__fd(src->skel->maps.thread_exit_calls), sizeof(uint64_t), 4,
-			  gone, n);
+	kind__forget_keys(bpf_map__fd(src->skel->maps.thread_exit_calls), sizeof(uint64_t), 4, gone,
+			  n);
 }
 
 /* The libc function that creates threads */

@@ -24,10 +24,8 @@ bool suppress__glob(const char *p, const char *s)
 }
 
 static const char *const prefixes[] = {
-    [SUPPRESS_FUNCTION] = "function:",
-    [SUPPRESS_LIBRARY] = "library:",
-    [SUPPRESS_CREATOR] = "creator:",
-    [SUPPRESS_KIND] = "kind:",
+    [SUPPRESS_FUNCTION] = "function:", [SUPPRESS_LIBRARY] = "library:",
+    [SUPPRESS_CREATOR] = "creator:",   [SUPPRESS_KIND] = "kind:",
     [SUPPRESS_LEAK] = "leak:",
 };
 

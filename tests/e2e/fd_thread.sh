@@ -154,3 +154,47 @@ t_follow_forks() {
 		"$(grep '^\[fd\];' "$T/g" | folded_value /dev/stdin "main;pipe")"
 }
 run_test "fd/thread: --follow-forks traces the children under their pid" t_follow_forks
+
+# stack_counts JSON KIND: the stacks counted to KIND in the last report, by
+# how they were taken (walked to the end, cut, truncated) or lost.
+stack_counts() {
+	tail -n 1 "$1" | jq --arg k "$2" '.kinds[$k].counters
+		| .stacks_complete + .stacks_truncated + .stacks_cut_short
+		  + .stacks_lost_unreadable + .stacks_lost_map_full'
+}
+
+# kind_counter JSON KIND COUNTER
+kind_counter() {
+	tail -n 1 "$1" | jq --arg k "$2" --arg c "$3" '.kinds[$k].counters[$c]'
+}
+
+# Every stack is counted to the kind of the object it is taken for, whatever
+# else is traced: pthread_create's stack, walked first for the calloc inside
+# it, still counts once to its thread; fopen's, walked first for its malloc,
+# to its fd. The heap's and fd's counters are the same with the other kinds
+# traced or not.
+t_counters_per_kind() {
+	report_when_leaked "$T/out" "$T/err" -v --json "$T/all" -- "$FIX/fd_leaks"
+	expect_eq "threads started" 11 "$(kind_counter "$T/all" thread acquired)"
+	expect_eq "a stack counted for each thread" 11 "$(stack_counts "$T/all" thread)"
+	expect_match "thread stacks in the text report" \
+		"^counters thread: 11 started, .* stacks 100\.0 % complete \(11\)" "$T/out"
+	report_when_leaked "$T/out" "$T/err" --kinds fd --json "$T/fd" -- "$FIX/fd_leaks"
+	local fd_stacks
+	fd_stacks=$(stack_counts "$T/fd" fd)
+	[ "${fd_stacks:-0}" -gt 9000 ] || fail "fd stacks: expected over 9000, got '$fd_stacks'"
+	expect_eq "fd stacks, with the heap and threads traced or not" "$fd_stacks" \
+		"$(stack_counts "$T/all" fd)"
+	expect_eq "fds opened, with the heap and threads traced or not" \
+		"$(kind_counter "$T/fd" fd acquired)" "$(kind_counter "$T/all" fd acquired)"
+	expect_eq "no heap kind with --kinds fd" null "$(tail -n 1 "$T/fd" | jq '.kinds.heap')"
+	report_when_leaked "$T/out" "$T/err" --kinds heap --json "$T/heap" -- "$FIX/fd_leaks"
+	local c
+	for c in acquired released unknown_releases stacks_complete stacks_lost_unreadable \
+		calls_without_thread_state nested_calls; do
+		expect_eq "heap $c, with fds and threads traced or not" \
+			"$(kind_counter "$T/heap" heap $c)" "$(kind_counter "$T/all" heap $c)"
+	done
+}
+run_test "fd/thread: stacks and counters per kind, the same whatever else is traced" \
+	t_counters_per_kind
