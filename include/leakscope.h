@@ -227,6 +227,7 @@ struct ls_stack {
 enum ls_event_type {
 	LS_EVENT_NEW_PROCESS = 1, /* --follow-forks: a traced process forked */
 	LS_EVENT_EXEC,		  /* a traced process exec'd a new image */
+	LS_EVENT_MAPPED,	  /* a traced process mapped code from a file */
 };
 
 struct ls_event {
@@ -236,7 +237,17 @@ struct ls_event {
 	__u32 pad;
 };
 
+/* LS_EVENT_MAPPED: where a file's code went, so the mapping is known even
+ * when the process exits before its maps are read. */
+struct ls_map_event {
+	struct ls_event head;
+	__u64 start, len, offset; /* the mmap's result, length, file offset */
+	__u64 ino;
+	__u32 dev_major, dev_minor;
+};
+
 _Static_assert(sizeof(struct ls_site) == 16, "ls_site layout");
+_Static_assert(sizeof(struct ls_map_event) == 56, "ls_map_event layout");
 _Static_assert(sizeof(struct ls_totals_key) == 24, "ls_totals_key layout");
 _Static_assert(sizeof(struct ls_totals) == 16, "ls_totals layout");
 _Static_assert(sizeof(struct ls_object_key) == 16, "ls_object_key layout");

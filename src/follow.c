@@ -4,12 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "follow.h"
 #include "host.h"
 #include "kind.h"
 #include "allocator.h"
 #include "probes.h"
+#include "proc_maps.h"
 #include "session.h"
 #include "snapshot.h"
 #include "symbolizer.h"
@@ -70,24 +72,73 @@ void follow__add_process(struct session *s, int pid, const char *comm)
 		symbolizer__refresh(p->symbolizer);
 }
 
+/* What a process maps now, for its symbolizer and its unwind tables. */
+static void read_maps(struct session *s, struct report_process *p)
+{
+	if (p->symbolizer)
+		symbolizer__refresh(p->symbolizer);
+	if (s->unwinder)
+		unwinder__refresh(s->unwinder, p->pid);
+}
+
+/* The file of mapping `e` among those leakscope knows the path of: the
+ * command's executable and the files it probes; NULL: none of them. */
+static const char *known_path(const struct session *s, const struct map_entry *e)
+{
+	struct stat st;
+	size_t i;
+
+	if (s->target->exe && !stat(s->target->exe, &st) && st.st_ino == e->inode &&
+	    major(st.st_dev) == e->dev_major && minor(st.st_dev) == e->dev_minor)
+		return s->target->exe;
+	for (i = 0; i < s->plan->count; i++) {
+		const char *path = s->plan->points[i].binary;
+
+		if (!stat(path, &st) && st.st_ino == e->inode && major(st.st_dev) == e->dev_major &&
+		    minor(st.st_dev) == e->dev_minor)
+			return path;
+	}
+	return NULL;
+}
+
+/* A process mapped code from a file: its maps are read, or, when it is
+ * gone already, the mapping BPF saw is added as it was made. */
+static void mapped(struct session *s, struct report_process *p, const struct ls_map_event *ev)
+{
+	struct map_entry e = {.start = ev->start,
+			      .end = ev->start + ev->len,
+			      .offset = ev->offset,
+			      .inode = ev->ino,
+			      .dev_major = ev->dev_major,
+			      .dev_minor = ev->dev_minor,
+			      .perms = "r-xp"};
+
+	if (p->symbolizer && (p->exited || symbolizer__refresh(p->symbolizer) == -ESRCH))
+		symbolizer__add_mapping(p->symbolizer, &e, known_path(s, &e));
+	else if (s->unwinder)
+		unwinder__refresh(s->unwinder, p->pid);
+}
+
 /* A process that exec'd runs another image: probe its allocator too, and
- * call it by its new name. */
-static void follow_exec(struct session *s, size_t i)
+ * call it by its new name. Its maps are read at once, before a short-lived
+ * program is gone (also when it runs the image it was started for). */
+static void follow_exec(struct session *s, size_t i, bool exec_seen)
 {
 	struct report_process *p = &s->procs[i];
+	bool changed;
 	char *comm;
 	dev_t dev;
 	ino_t ino;
 
-	if (!exec_follow__image(p->pid, &dev, &ino) ||
-	    (dev == s->images[i].dev && ino == s->images[i].ino))
+	changed = exec_follow__image(p->pid, &dev, &ino) &&
+		  (dev != s->images[i].dev || ino != s->images[i].ino);
+	if (!changed && !exec_seen)
+		return;
+	read_maps(s, p);
+	if (!changed)
 		return;
 	s->images[i].dev = dev;
 	s->images[i].ino = ino;
-	/* the new executable is mapped already: read it before a short-lived
-	 * program is gone */
-	if (p->symbolizer)
-		symbolizer__refresh(p->symbolizer);
 	if (exec_follow__attach(&s->places, s->skel, s->opt, p->pid, s->links))
 		ls_error("PID %d exec'd: its new image is traced only where the old one was",
 			 p->pid);
@@ -115,7 +166,13 @@ int follow__on_event(void *ctx, void *data, size_t len)
 	if (ev->type == LS_EVENT_EXEC) {
 		for (i = 0; i < s->nprocs; i++)
 			if (s->procs[i].pid == (int)ev->pid)
-				follow_exec(s, i);
+				follow_exec(s, i, true);
+		return 0;
+	}
+	if (ev->type == LS_EVENT_MAPPED && len >= sizeof(struct ls_map_event)) {
+		for (i = 0; i < s->nprocs; i++)
+			if (s->procs[i].pid == (int)ev->pid)
+				mapped(s, &s->procs[i], data);
 		return 0;
 	}
 	if (ev->type != LS_EVENT_NEW_PROCESS)
@@ -146,7 +203,7 @@ void follow__tick(struct session *s)
 		}
 		if (p->exited)
 			continue;
-		follow_exec(s, i);
+		follow_exec(s, i, false);
 		/* new libraries get their unwind tables */
 		if (s->unwinder)
 			unwinder__refresh(s->unwinder, p->pid);

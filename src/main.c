@@ -154,6 +154,9 @@ static int open_once(const struct options *opt, const struct load_fallback *fb,
 	bpf_map__set_max_entries(skel->maps.unwind_rows, opt->unwind_rows);
 	/* the processes a traced one starts: the session's, every kind's */
 	bpf_program__set_autoload(skel->progs.process_fork, opt->follow_forks);
+	/* -a reads maps when a report needs them: a host loads libraries all
+	 * the time */
+	bpf_program__set_autoload(skel->progs.process_mapped, !opt->all);
 	skel->rodata->follow_forks = opt->follow_forks;
 	kinds__configure(&src);
 	probes__prepare(skel);

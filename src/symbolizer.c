@@ -27,6 +27,7 @@ struct alias {
 	unsigned int major, minor;
 	uint64_t ino;
 	struct elf_symtab *tab; /* NULL: not a usable ELF file */
+	char *path;		/* where it was first seen */
 };
 
 static struct {
@@ -91,7 +92,8 @@ static struct elf_symtab *cache__add(const struct map_entry *e, struct elf_symta
 		cache.tabs = nt;
 		cache.tabs[cache.ntabs++] = tab;
 	}
-	cache.aliases[cache.naliases++] = (struct alias){e->dev_major, e->dev_minor, e->inode, tab};
+	cache.aliases[cache.naliases++] =
+	    (struct alias){e->dev_major, e->dev_minor, e->inode, tab, strdup(e->path)};
 	return tab;
 fail:
 	/* Without memory to remember it, a new table cannot be shared: drop it. */
@@ -104,6 +106,8 @@ void symbolizer__cache_clear(void)
 {
 	for (size_t i = 0; i < cache.ntabs; i++)
 		elf_symtab__close(cache.tabs[i]);
+	for (size_t i = 0; i < cache.naliases; i++)
+		free(cache.aliases[i].path);
 	free(cache.tabs);
 	free(cache.aliases);
 	memset(&cache, 0, sizeof(cache));
@@ -262,6 +266,59 @@ int symbolizer__refresh(struct symbolizer *s)
 	proc_maps__free(&s->maps);
 	free(s->slots);
 	s->maps = m;
+	s->slots = slots;
+	return 0;
+}
+
+int symbolizer__add_mapping(struct symbolizer *s, const struct map_entry *e, const char *path)
+{
+	const struct alias *a = cache__find(e);
+	struct proc_maps *m = &s->maps;
+	size_t i, k = 0, at;
+	struct map_entry *entries;
+	struct slot *slots;
+
+	if (!a && path) { /* read it now, if `path` is the mapped file */
+		struct map_entry named = *e;
+		int fd = open_checked(path, e);
+
+		named.path = (char *)path;
+		if (fd >= 0) {
+			cache__add(&named, elf_symtab__open_fd(fd, path));
+			close(fd);
+		}
+		a = cache__find(e);
+	}
+	if (!a || !a->tab || !a->path)
+		return -ENOENT; /* a file never read: nothing to resolve with */
+	entries = calloc(m->count + 1, sizeof(*entries));
+	slots = calloc(m->count + 1, sizeof(*slots));
+	if (!entries || !slots) {
+		free(entries);
+		free(slots);
+		return -ENOMEM;
+	}
+	/* what it mapped over is gone */
+	for (i = 0; i < m->count; i++) {
+		if (m->entries[i].start < e->end && e->start < m->entries[i].end) {
+			free(m->entries[i].path);
+			continue;
+		}
+		entries[k] = m->entries[i];
+		slots[k++] = s->slots[i];
+	}
+	for (at = 0; at < k && entries[at].start < e->start; at++)
+		;
+	memmove(entries + at + 1, entries + at, (k - at) * sizeof(*entries));
+	memmove(slots + at + 1, slots + at, (k - at) * sizeof(*slots));
+	entries[at] = *e;
+	entries[at].path = strdup(a->path);
+	slots[at] = (struct slot){
+	    .module = module_name(s, a->path), .path = intern(s, a->path), .tab = a->tab};
+	free(m->entries);
+	free(s->slots);
+	m->entries = entries;
+	m->count = k + 1;
 	s->slots = slots;
 	return 0;
 }

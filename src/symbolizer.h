@@ -45,6 +45,12 @@ struct symbolizer *symbolizer__new(int pid);
  * is gone), and then the previous maps stay in use so a dead target's stacks still resolve.
  */
 int symbolizer__refresh(struct symbolizer *s);
+/* Adds one mapping of a file, as BPF saw it made: for a process that exits
+ * before its maps are read. The file is one read before (the same device
+ * and inode) or `path`, when that is it (NULL: none). 0, -ENOENT when the
+ * file is neither, -ENOMEM. */
+struct map_entry;
+int symbolizer__add_mapping(struct symbolizer *s, const struct map_entry *e, const char *path);
 /*
  * addr is a return address: the call instruction before it is what gets looked up. Fills
  * up to `max` frames (max >= 1), returns how many: for Go code the calls inlined at the

@@ -40,6 +40,21 @@ t_check_fds_and_thread() {
 }
 run_test "check: a command leaking fds and a thread fails and names them" t_check_fds_and_thread
 
+# The libraries a program maps are read as it maps them: one that exits at
+# once is still symbolized, every time.
+t_check_quick_exit() {
+	local i bad=0
+	for i in $(seq 20); do
+		"$LEAKSCOPE" --check --folded "$T/f" -- "$FIX/exit_leaks" --quick >"$T/out" 2>"$T/err"
+		[ $? = 23 ] && [ "$(folded_value "$T/f" "main;leak_files;open")" = 3 ] &&
+			[ "$(folded_value "$T/f" "main;leak_pipes;pipe")" = 4 ] &&
+			grep -q "^\[fd\];_start;__libc_start_main;__libc_start_call_main;main;leak_files;open 3$" "$T/f" &&
+			! grep -q "unknown" "$T/f" || { bad=$((bad + 1)); cp "$T/f" "$T/f.bad.$i"; }
+	done
+	expect_eq "runs not symbolized completely" 0 "$bad"
+}
+run_test "check: a program exiting at once is symbolized completely, 20 of 20 runs" t_check_quick_exit
+
 t_check_clean() {
 	local cmd
 	"$LEAKSCOPE" --check -- "$FIX/exit_leaks" --clean >"$T/out" 2>"$T/err"
