@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs every test: unit tests (C) and end-to-end tests (real BPF, real
-# processes). Needs root. Ends with the line "N passed, N failed".
+# processes). Needs root. Ends with the line "N passed, N failed, N skipped".
 #
 # Usage: tests/run.sh BUILD_DIR [NAME_FILTER]
 set -u
@@ -35,6 +35,6 @@ for f in "$TESTS"/e2e/*.sh; do
 done
 
 [ -z "$FAILED_NAMES" ] || echo "failed:$FAILED_NAMES"
-echo "$PASSED passed, $FAILED failed"
+echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
 [ "$FAILED" = 0 ]
 '
