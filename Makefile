@@ -31,10 +31,11 @@ OBJS	 := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
 LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 
 # Unit tests: each links the modules it tests, never the BPF skeleton.
-UNIT_TESTS := symbolize aggregate cli report placement cfi gopclntab pclntab_formats verdict report_json protobuf prometheus heap_table
+UNIT_TESTS := symbolize aggregate cli report placement cfi gopclntab pclntab_formats verdict report_json protobuf prometheus heap_table go_versions
 UNIT_BINS  := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 UNIT_MODS_symbolize := proc_maps elf_file elf_symtab go_elf gopclntab symbolizer util
 UNIT_MODS_gopclntab := elf_file elf_symtab go_elf gopclntab proc_maps symbolizer util
+UNIT_MODS_go_versions := go_versions go_code go_elf gopclntab elf_file util
 UNIT_MODS_pclntab_formats := gopclntab
 UNIT_MODS_aggregate := aggregate util
 UNIT_MODS_cli	    := cli names util

@@ -11,8 +11,9 @@
  *   newproc1's result, seen at the instruction after the call to it (in
  *   runtime.newproc.func1). runtime.goexit0(gp) releases it.
  * - go-heap: the runtime's sampled allocation profile.
- *   runtime.mProf_Malloc(p, size) (from Go 1.23 (mp, p, size)) records a sample, runtime.freeSpecial(s, p,
- *   size) with a profile special frees it at sweep. Sampling follows
+ *   runtime.mProf_Malloc(p, size) (from Go 1.23 (mp, p, size)) records a
+ *   sample, runtime.freeSpecial(s, p, size) with a profile special frees it
+ *   at sweep. Sampling follows
  *   runtime.MemProfileRate, which userspace turns on (src/go_runtime.c)
  *   through /proc/PID/mem. A started command is stopped at main.main for
  *   that (the runtime has initialized the variable by then, and none of the

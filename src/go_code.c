@@ -139,4 +139,3 @@ int go_code__wait_reasons(const struct go_binary *b, uint64_t *array, unsigned *
 	cs_close(&cs);
 	return *array && *count && *count < 256 ? 0 : -ENOENT;
 }
-

@@ -24,9 +24,12 @@
 static const char *probe_function(const struct go_runtime *g, int i)
 {
 	const char *const names[GO_PROBE_MAX] = {
-	    [GO_NEWPROC1] = g->layout->newproc1,	 [GO_NEWPROC1_RESULT] = g->layout->newproc_call,
-	    [GO_GOEXIT0] = g->layout->goexit,	 [GO_MPROF_MALLOC] = g->layout->mprof_malloc,
-	    [GO_FREE_SPECIAL] = g->layout->free_special, [GO_MAIN] = "main.main",
+	    [GO_NEWPROC1] = g->layout->newproc1,
+	    [GO_NEWPROC1_RESULT] = g->layout->newproc_call,
+	    [GO_GOEXIT0] = g->layout->goexit,
+	    [GO_MPROF_MALLOC] = g->layout->mprof_malloc,
+	    [GO_FREE_SPECIAL] = g->layout->free_special,
+	    [GO_MAIN] = "main.main",
 	};
 
 	return names[i];
@@ -46,7 +49,8 @@ int go_runtime__select_kinds(const struct go_runtime *g, unsigned int *kinds)
 	if (g->is_go && !g->has_libc)
 		*kinds &= ~(1u << LS_KIND_HEAP); /* no C allocator in a static Go program */
 	if (*kinds && g->is_go && !g->layout && (asked & go_runtime__kinds()))
-		ls_error("Go %s: %s: goroutines and the Go heap not traced", g->version, g->unknown);
+		ls_error("Go %s: %s: goroutines and the Go heap not traced", g->version,
+			 g->unknown);
 	if (*kinds)
 		return 0;
 	if (g->is_go && !g->layout && (asked & go_runtime__kinds()))
@@ -54,7 +58,8 @@ int go_runtime__select_kinds(const struct go_runtime *g, unsigned int *kinds)
 	else
 		ls_error("nothing to trace: --kinds %s%s",
 			 asked & go_runtime__kinds() ? "goroutine/go-heap" : "heap",
-			 g->is_go ? " in a Go program without cgo" : " in a program that is not Go");
+			 g->is_go ? " in a Go program without cgo"
+				  : " in a program that is not Go");
 	return LS_EXIT_USAGE;
 }
 
@@ -72,8 +77,8 @@ static void find_layout(struct go_runtime *g, const struct go_binary *b)
 	}
 	rc = go_layout__check(g->layout, b, why, sizeof(why));
 	if (rc == -EPROTO) {
-		snprintf(g->unknown, sizeof(g->unknown), "not the runtime of leakscope's Go 1.%d: %s",
-			 g->minor, why);
+		snprintf(g->unknown, sizeof(g->unknown),
+			 "not the runtime of leakscope's Go 1.%d: %s", g->minor, why);
 		g->layout = NULL;
 		return;
 	}
@@ -191,8 +196,10 @@ static void rate_on(struct go_runtime *g, pid_t pid, uint64_t addr)
 		return;
 	}
 	g->rate_addr = addr;
-	if (g->rate_old != 0)
-		return; /* the program samples already (it links runtime/pprof) */
+	if (g->rate_old != 0) { /* it links runtime/pprof */
+		ls_info("go-heap: runtime.MemProfileRate is %lld already", (long long)g->rate_old);
+		return;
+	}
 	if (mem_access(pid, g->rate_addr, &rate, true) == 0) {
 		g->rate_written = true;
 		ls_info("go-heap: runtime.MemProfileRate set from 0 to %d (restored on detach)",

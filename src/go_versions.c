@@ -12,7 +12,7 @@
 /* runtime.waitReasonStrings, as each version's binaries hold them */
 #define WAIT_119                                                                                   \
 	"|GC assist marking|IO wait|chan receive (nil chan)|chan send (nil chan)|dumping heap"     \
-	"|garbage collection|garbage collection scan|panicwait|select|select (no cases)"          \
+	"|garbage collection|garbage collection scan|panicwait|select|select (no cases)"           \
 	"|GC assist wait|GC sweep wait|GC scavenge wait|chan receive|chan send|finalizer wait"     \
 	"|force gc (idle)|semacquire|sleep|sync.Cond.Wait"
 #define WAIT_120                                                                                   \
@@ -48,8 +48,8 @@
  * runtime.waitReason.String's table.
  */
 static const struct go_layout table[] = {
-    {18, 19, "go1.19 (Debian's golang-1.19-go, tests/fixtures/go)", FUNCTIONS, 56, 104, 0x90,
-     0xb0, 0, GO_RAX, 10, 2,
+    {18, 19, "go1.19 (Debian's golang-1.19-go, tests/fixtures/go)", FUNCTIONS, 56, 104, 0x90, 0xb0,
+     0, GO_RAX, 10, 2,
      WAIT_119 "|timer goroutine (idle)|trace reader (blocked)|wait for GC cycle"
 	      "|GC worker (idle)|preempted|debug call"},
     {20, 20, "go1.20.4 (esbuild 0.17.19)", FUNCTIONS, 56, 104, 0x90, 0xb0, 0, GO_RAX, 10, 2,
@@ -136,8 +136,7 @@ enum detail go_layout__wait_detail(const struct go_layout *l, unsigned reason)
 	return DETAIL_GO_WAITING;
 }
 
-int go_layout__check(const struct go_layout *l, const struct go_binary *b, char *why,
-		     size_t len)
+int go_layout__check(const struct go_layout *l, const struct go_binary *b, char *why, size_t len)
 {
 	uint64_t array, s[2];
 	unsigned count, i;

@@ -28,12 +28,12 @@ struct go_layout {
 	const char *mprof_malloc; /* the heap profile's sample */
 	const char *free_special; /* (s = rax, p = rbx, size) at sweep */
 	/* runtime.g */
-	unsigned g_sched_sp, g_sched_bp; /* g.sched.sp, g.sched.bp */
-	unsigned g_status, g_waitreason; /* g.atomicstatus, g.waitreason */
-	unsigned creator_skip;		 /* frames of systemstack's own */
-	enum go_reg malloc_p;		 /* mProf_Malloc's p; size is the next */
+	unsigned g_sched_sp, g_sched_bp;	/* g.sched.sp, g.sched.bp */
+	unsigned g_status, g_waitreason;	/* g.atomicstatus, g.waitreason */
+	unsigned creator_skip;			/* frames of systemstack's own */
+	enum go_reg malloc_p;			/* mProf_Malloc's p; size is the next */
 	unsigned special_kind, special_profile; /* special.kind, _KindSpecialProfile */
-	const char *wait_reasons; /* runtime.waitReasonStrings, '|'-separated */
+	const char *wait_reasons;		/* runtime.waitReasonStrings, '|'-separated */
 };
 
 /* The row of Go 1.`minor`, NULL when leakscope does not know it. */
@@ -47,7 +47,6 @@ enum detail go_layout__wait_detail(const struct go_layout *l, unsigned reason);
  * they are the same, -ENOENT when the binary's cannot be found, -EPROTO when
  * they differ (with `why` saying where).
  */
-int go_layout__check(const struct go_layout *l, const struct go_binary *b, char *why,
-		     size_t len);
+int go_layout__check(const struct go_layout *l, const struct go_binary *b, char *why, size_t len);
 
 #endif /* GO_VERSIONS_H */

@@ -303,3 +303,32 @@ for v in $GO_ESBUILDS; do
 	run_test "go $GOV: esbuild $ESB -p attach, the same exact values" \
 		"t_go_esbuild_${GOV//./_}_attached"
 done
+
+# A Go version leakscope does not know: the 1.19 fixture saying it is 1.21
+# (no row), or 1.20 (a row, whose wait reasons its runtime does not have):
+# one line says so, goroutines and the Go heap are not traced, fds are, with
+# their Go stacks; asked for goroutines only, nothing is left to trace.
+go_as_version() {
+	LC_ALL=C sed 's/go1\.19\./go1.'"$1"'./g' "$FIX/goleaks_stripped" >"$T/goleaks_$1"
+	chmod +x "$T/goleaks_$1"
+}
+
+t_go_unknown() {
+	local v why
+	for v in 21 20; do
+		go_as_version $v
+		report_when_leaked "$T/out" "$T/err" --folded "$T/f" -- "$T/goleaks_$v" run 4
+		expect_eq "exit code" 0 "$LS_RC"
+		why="a version leakscope does not know \(it knows Go 1\.18-1\.19, 1\.20, 1\.22, 1\.23, 1\.26\)"
+		[ $v = 21 ] || why="not the runtime of leakscope's Go 1\.20: wait reason 21 is \"timer goroutine \(idle\)\", not \"sync\.Mutex\.Lock\""
+		expect_match "said (1.$v)" "^leakscope: Go go1\.$v\.[0-9]+: $why: goroutines and the Go heap not traced$" "$T/err"
+		expect_eq "in one line (1.$v)" 1 "$(grep -c "go1\.$v" "$T/err")"
+		expect_no_match "no goroutines, no Go heap (1.$v)" "^\[(goroutine|go-heap)\]" "$T/f"
+		expect_eq "fds with Go stacks (1.$v)" 3 "$(go_sum "$T/f" fd main.openFiles)"
+	done
+	expect_error "only Go kinds of an unknown version" 2 \
+		"^leakscope: nothing to trace: Go go1\.21\.[0-9]+: a version leakscope does not know" \
+		"$LEAKSCOPE" --kinds goroutine,go-heap -d 1 -- "$T/goleaks_21" run 1
+}
+run_test "go: a version not in the table (1.21), or whose runtime differs from its row: said in one line" \
+	t_go_unknown
