@@ -10,11 +10,12 @@
 #include "go_versions.h"
 
 /* runtime.waitReasonStrings, as each version's binaries hold them */
-#define WAIT_119                                                                                   \
+#define WAIT_BASE                                                                                  \
 	"|GC assist marking|IO wait|chan receive (nil chan)|chan send (nil chan)|dumping heap"     \
 	"|garbage collection|garbage collection scan|panicwait|select|select (no cases)"           \
 	"|GC assist wait|GC sweep wait|GC scavenge wait|chan receive|chan send|finalizer wait"     \
-	"|force gc (idle)|semacquire|sleep|sync.Cond.Wait"
+	"|force gc (idle)"
+#define WAIT_119 WAIT_BASE "|semacquire|sleep|sync.Cond.Wait"
 #define WAIT_120                                                                                   \
 	WAIT_119 "|sync.Mutex.Lock|sync.RWMutex.RLock|sync.RWMutex.Lock|trace reader (blocked)"    \
 		 "|wait for GC cycle|GC worker (idle)|GC worker (active)|preempted|debug call"     \
@@ -22,19 +23,21 @@
 #define WAIT_122                                                                                   \
 	WAIT_120 "|flushing proc caches|trace goroutine status|trace proc status"                  \
 		 "|page trace flush|coroutine"
-/* 1.26 put the waits a goroutine leak detector may call leaks last */
+/* from sync.Cond.Wait on, 1.25 and 1.26 alike */
+#define WAIT_TAIL_125                                                                              \
+	"|sync.Cond.Wait|sync.Mutex.Lock|sync.RWMutex.RLock|sync.RWMutex.Lock"                     \
+	"|sync.WaitGroup.Wait|trace reader (blocked)|wait for GC cycle|GC worker (idle)"           \
+	"|GC worker (active)|preempted|debug call|GC mark termination|stopping the world"          \
+	"|flushing proc caches|trace goroutine status|trace proc status|page trace flush"          \
+	"|coroutine|GC weak to strong wait|synctest.Run|synctest.Wait|chan receive (durable)"      \
+	"|chan send (durable)|select (durable)|sync.WaitGroup.Wait (durable)|cleanup wait"
+#define WAIT_125 WAIT_BASE "|GOMAXPROCS updater (idle)|semacquire|sleep" WAIT_TAIL_125
+/* 1.26 moved the waits a goroutine leak detector may call leaks together */
 #define WAIT_126                                                                                   \
 	"|GC assist marking|IO wait|dumping heap|garbage collection|garbage collection scan"       \
 	"|panicwait|GC assist wait|GC sweep wait|GC scavenge wait|finalizer wait"                  \
 	"|force gc (idle)|GOMAXPROCS updater (idle)|semacquire|sleep|chan receive (nil chan)"      \
-	"|chan send (nil chan)|select (no cases)|select|chan receive|chan send|sync.Cond.Wait"     \
-	"|sync.Mutex.Lock|sync.RWMutex.RLock|sync.RWMutex.Lock|sync.WaitGroup.Wait"                \
-	"|trace reader (blocked)|wait for GC cycle|GC worker (idle)|GC worker (active)"            \
-	"|preempted|debug call|GC mark termination|stopping the world|flushing proc caches"        \
-	"|trace goroutine status|trace proc status|page trace flush|coroutine"                     \
-	"|GC weak to strong wait|synctest.Run|synctest.Wait|chan receive (durable)"                \
-	"|chan send (durable)|select (durable)|sync.WaitGroup.Wait (durable)|cleanup wait"
-
+	"|chan send (nil chan)|select (no cases)|select|chan receive|chan send" WAIT_TAIL_125
 #define FUNCTIONS                                                                                  \
 	.newproc1 = "runtime.newproc1", .newproc_call = "runtime.newproc.func1",                   \
 	.goexit = "runtime.goexit0", .mprof_malloc = "runtime.mProf_Malloc",                       \
@@ -61,6 +64,9 @@ static const struct go_layout table[] = {
     {23, 23, "go1.23.5 (esbuild 0.25.0)", FUNCTIONS, 56, 104, 0x98, 0xb8, 1, GO_RBX, 10, 3,
      WAIT_122 "|GC weak to strong wait"},
     /* gobuf without ret; special.kind after a new field, profile = 4 */
+    {25, 25, "go1.25.4 (esbuild 0.27.0)", FUNCTIONS, 56, 96, 0x90, 0xb0, 1, GO_RBX, 16, 4,
+     WAIT_125},
+    /* wait reasons renumbered */
     {26, 26, "go1.26.5 (esbuild 0.28.2)", FUNCTIONS, 56, 96, 0x90, 0xb0, 1, GO_RBX, 16, 4,
      WAIT_126},
 };

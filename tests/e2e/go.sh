@@ -159,7 +159,7 @@ run_test "go: --kinds goroutine; the Go kinds need a Go program" t_go_kinds
 # net/http server: each client connection held open is one goroutine that
 # net/http.(*Server).Serve created, and one socket it accepted.
 # VERSION:GO:LINE, LINE the `go c.serve(connCtx)` of net/http/server.go there.
-GO_ESBUILDS="0.17.19:1.20.4:3089 0.23.1:1.22.5:3290 0.25.0:1.23.5:3360 0.28.2:1.26.5:3464"
+GO_ESBUILDS="0.17.19:1.20.4:3089 0.23.1:1.22.5:3290 0.25.0:1.23.5:3360 0.27.0:1.25.4:3493 0.28.2:1.26.5:3464"
 GO_HELD=5
 
 # esbuild_fetch VERSION: the binary's path on stdout; why not on stderr
@@ -319,7 +319,7 @@ t_go_unknown() {
 		go_as_version $v
 		report_when_leaked "$T/out" "$T/err" --folded "$T/f" -- "$T/goleaks_$v" run 4
 		expect_eq "exit code" 0 "$LS_RC"
-		why="a version leakscope does not know \(it knows Go 1\.18-1\.19, 1\.20, 1\.22, 1\.23, 1\.26\)"
+		why="a version leakscope does not know \(it knows Go 1\.18-1\.19, 1\.20, 1\.22, 1\.23, 1\.25, 1\.26\)"
 		[ $v = 21 ] || why="not the runtime of leakscope's Go 1\.20: wait reason 21 is \"timer goroutine \(idle\)\", not \"sync\.Mutex\.Lock\""
 		expect_match "said (1.$v)" "^leakscope: Go go1\.$v\.[0-9]+: $why: goroutines and the Go heap not traced$" "$T/err"
 		expect_eq "in one line (1.$v)" 1 "$(grep -c "go1\.$v" "$T/err")"
