@@ -230,7 +230,7 @@ int go_runtime__attach(struct go_runtime *g, struct leakscope_bpf *skel, pid_t p
 	for (int i = 0; i < GO_PROBE_MAX; i++) {
 		struct bpf_program *prog = program(skel, i);
 
-		if (!g->is_go || !bpf_program__autoload(prog))
+		if (!g->is_go || !g->layout || !bpf_program__autoload(prog))
 			continue;
 		if (!g->offsets[i]) {
 			ls_info("Go: %s not found: %s not traced", probe_function(g, i),
