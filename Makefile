@@ -32,7 +32,8 @@ OBJS	 := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
 LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 
 # Unit tests: each links the userspace library (they never load BPF).
-UNIT_TESTS := symbolize aggregate cli report report_build placement cfi gopclntab pclntab_formats verdict report_json protobuf prometheus heap_table
+UNIT_TESTS := symbolize aggregate cli report report_build placement cfi gopclntab pclntab_formats verdict report_json protobuf prometheus heap_table \
+	      go_versions
 UNIT_BINS  := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 
 FUZZERS	:= proc_maps elf cli cfi gopclntab

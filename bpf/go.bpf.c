@@ -11,8 +11,9 @@
  *   newproc1's result, seen at the instruction after the call to it (in
  *   runtime.newproc.func1). runtime.goexit0(gp) releases it.
  * - go-heap: the runtime's sampled allocation profile.
- *   runtime.mProf_Malloc(p, size) records a sample, runtime.freeSpecial(s, p,
- *   size) with a profile special frees it at sweep. Sampling follows
+ *   runtime.mProf_Malloc(p, size) (from Go 1.23 (mp, p, size)) records a
+ *   sample, runtime.freeSpecial(s, p, size) with a profile special frees it
+ *   at sweep. Sampling follows
  *   runtime.MemProfileRate, which userspace turns on (src/go_runtime.c)
  *   through /proc/PID/mem. A started command is stopped at main.main for
  *   that (the runtime has initialized the variable by then, and none of the
@@ -26,12 +27,21 @@
 #define GO_ARG2(ctx) ((ctx)->bx)
 #define GO_RET1(ctx) ((ctx)->ax)
 
-/* Where runtime.g keeps sched.sp and sched.bp (Go 1.18 and later). */
-#define G_SCHED_SP 56
-#define G_SCHED_BP 104
-/* runtime.special: kind byte; _KindSpecialProfile */
-#define SPECIAL_KIND	     10
-#define KIND_SPECIAL_PROFILE 2
+/*
+ * What differs by Go version, set by userspace from its table
+ * (src/go_versions.c); the defaults are Go 1.19's.
+ */
+/* runtime.g: sched.sp and sched.bp (gobuf lost its ret word in 1.26) */
+const volatile __u32 go_sched_sp = 56;
+const volatile __u32 go_sched_bp = 104;
+/* frames from sched.bp to runtime.newproc's: runtime.systemstack has one of
+ * its own from Go 1.21 */
+const volatile __u32 go_creator_skip = 0;
+/* runtime.mProf_Malloc(p, size), from Go 1.23 (mp, p, size) */
+const volatile bool go_malloc_mp_first = false;
+/* runtime.special: where its kind byte is, and _KindSpecialProfile */
+const volatile __u32 go_special_kind = 10;
+const volatile __u32 go_special_profile = 2;
 
 /* Set by userspace: where runtime.MemProfileRate is relative to main.main's
  * entry (the difference holds in a PIE too). */
@@ -60,11 +70,15 @@ int BPF_KPROBE(go_newproc1)
 	} rec;
 	__u64 pid_tgid = bpf_get_current_pid_tgid(), sp = 0, bp = 0, id = 0;
 
-	/* runtime.newproc's frame: its saved bp is the `go` statement's
-	 * function's frame, its return address is in that function. */
-	if (bpf_probe_read_user(&sp, sizeof(sp), (void *)(callergp + G_SCHED_SP)) ||
-	    bpf_probe_read_user(&bp, sizeof(bp), (void *)(callergp + G_SCHED_BP)) ||
-	    bpf_probe_read_user(&rec, sizeof(rec), (void *)bp) || !rec.ret) {
+	/* runtime.newproc's frame (from Go 1.21 systemstack's first): its
+	 * saved bp is the `go` statement's function's frame, its return
+	 * address is in that function. */
+	if (bpf_probe_read_user(&sp, sizeof(sp), (void *)(callergp + go_sched_sp)) ||
+	    bpf_probe_read_user(&bp, sizeof(bp), (void *)(callergp + go_sched_bp)) ||
+	    bpf_probe_read_user(&rec, sizeof(rec), (void *)bp) ||
+	    (go_creator_skip && (sp = bp + 16, bp = rec.next_fp,
+				 bpf_probe_read_user(&rec, sizeof(rec), (void *)bp))) ||
+	    !rec.ret) {
 		count(LS_KIND_GOROUTINE, CNT_STACKS_EMPTY);
 	} else {
 		id = store_stack(LS_KIND_GOROUTINE, pid_tgid >> 32, rec.ret, sp, rec.next_fp,
@@ -101,11 +115,16 @@ int BPF_KPROBE(go_goexit0)
 SEC("uprobe")
 int BPF_KPROBE(go_malloc)
 {
-	__u64 p = GO_ARG1(ctx), size = GO_ARG2(ctx);
+	__u64 ax = ctx->ax, bx = ctx->bx, cx = ctx->cx, p, size;
 	struct ls_site site = {
 	    .tgid = current_tgid(), .kind = LS_KIND_GO_HEAP, .api = LS_API_GO_MALLOC};
 	__u64 sp = PT_REGS_SP(ctx), ret = 0;
 
+	/* each register read as itself: the verifier refuses a computed
+	 * offset into the context */
+	asm volatile("" : "+r"(ax), "+r"(bx), "+r"(cx));
+	p = go_malloc_mp_first ? bx : ax;
+	size = go_malloc_mp_first ? cx : bx;
 	/* at the entry: the caller's return address at [sp], its frame in rbp */
 	if (bpf_probe_read_user(&ret, sizeof(ret), (void *)sp) || !ret)
 		count(LS_KIND_GO_HEAP, CNT_STACKS_EMPTY);
@@ -123,8 +142,8 @@ int BPF_KPROBE(go_free_special)
 	__u64 special = GO_ARG1(ctx), p = GO_ARG2(ctx);
 	__u8 kind = 0;
 
-	if (bpf_probe_read_user(&kind, sizeof(kind), (void *)(special + SPECIAL_KIND)) ||
-	    kind != KIND_SPECIAL_PROFILE)
+	if (bpf_probe_read_user(&kind, sizeof(kind), (void *)(special + go_special_kind)) ||
+	    kind != go_special_profile)
 		return 0;
 	object_release(LS_KIND_GO_HEAP, current_tgid(), p);
 	return 0;

@@ -50,16 +50,18 @@ static Elf_Data *section_at(Elf *e, size_t file_size, uint64_t vaddr, GElf_Shdr 
 	return NULL;
 }
 
+/* moduledata.text: after pcHeader, six slices, findfunctab, minpc, maxpc */
+#define MODULEDATA_TEXT 176
+
 /*
- * The inline trees are in go.func.*, which only moduledata points at: find
- * moduledata in the data sections as the words {&pcHeader, &funcnametab}.
+ * moduledata, which only the runtime points at: the words {&pcHeader,
+ * &funcnametab} in the data sections (Go 1.26: a section of its own).
  */
-static const uint8_t *find_gofunc(Elf *e, size_t file_size, uint64_t pcln_vaddr,
-				  const uint8_t *pcln, int format, size_t *len)
+static const uint8_t *find_moduledata(Elf *e, size_t file_size, uint64_t pcln_vaddr,
+				      const uint8_t *pcln, size_t need)
 {
-	static const char *const where[] = {".noptrdata", ".data"};
-	uint64_t funcname_off, want[2], gofunc;
-	size_t field = format == 18 ? MODULEDATA_GOFUNC_118 : MODULEDATA_GOFUNC_120;
+	static const char *const where[] = {".go.module", ".noptrdata", ".data"};
+	uint64_t funcname_off, want[2];
 
 	memcpy(&funcname_off, pcln + 32, sizeof(funcname_off));
 	want[0] = pcln_vaddr;
@@ -71,29 +73,36 @@ static const uint8_t *find_gofunc(Elf *e, size_t file_size, uint64_t pcln_vaddr,
 
 		if (!d || !d->d_buf)
 			continue;
-		for (size_t off = 0; off + field + 8 <= d->d_size; off += 8) {
-			const uint8_t *p = (const uint8_t *)d->d_buf + off;
-			Elf_Data *fd;
-			GElf_Shdr fsh;
-
-			if (memcmp(p, want, sizeof(want)))
-				continue;
-			memcpy(&gofunc, p + field, sizeof(gofunc));
-			fd = section_at(e, file_size, gofunc, &fsh);
-			if (!fd || !fd->d_buf || gofunc - fsh.sh_addr > fd->d_size)
-				return NULL;
-			*len = fd->d_size - (gofunc - fsh.sh_addr);
-			return (const uint8_t *)fd->d_buf + (gofunc - fsh.sh_addr);
-		}
+		for (size_t off = 0; off + need <= d->d_size; off += 8)
+			if (!memcmp((const uint8_t *)d->d_buf + off, want, sizeof(want)))
+				return (const uint8_t *)d->d_buf + off;
 	}
 	return NULL;
 }
 
+/* The inline trees are in go.func.*, which moduledata.gofunc points at. */
+static const uint8_t *find_gofunc(Elf *e, size_t file_size, const uint8_t *md, int format,
+				  size_t *len)
+{
+	size_t field = format == 18 ? MODULEDATA_GOFUNC_118 : MODULEDATA_GOFUNC_120;
+	uint64_t gofunc;
+	Elf_Data *fd;
+	GElf_Shdr fsh;
+
+	memcpy(&gofunc, md + field, sizeof(gofunc));
+	fd = section_at(e, file_size, gofunc, &fsh);
+	if (!fd || !fd->d_buf || gofunc - fsh.sh_addr > fd->d_size)
+		return NULL;
+	*len = fd->d_size - (gofunc - fsh.sh_addr);
+	return (const uint8_t *)fd->d_buf + (gofunc - fsh.sh_addr);
+}
+
 struct gopclntab *go_elf__pclntab(Elf *e, size_t file_size)
 {
-	const uint8_t *gofunc = NULL;
+	const uint8_t *gofunc = NULL, *md;
 	size_t gofunc_len = 0;
 	struct gopclntab *t;
+	uint64_t text = 0;
 	GElf_Shdr sh;
 	/* a PIE keeps it among the data relocated at load */
 	Elf_Scn *scn = section(e, ".gopclntab", &sh) ?: section(e, ".data.rel.ro.gopclntab", &sh);
@@ -105,11 +114,62 @@ struct gopclntab *go_elf__pclntab(Elf *e, size_t file_size)
 	t = gopclntab__new(d->d_buf, d->d_size, NULL, 0);
 	if (!t)
 		return NULL;
-	gofunc = find_gofunc(e, file_size, sh.sh_addr, d->d_buf, gopclntab__format(t), &gofunc_len);
-	if (!gofunc)
-		return t;
-	gopclntab__free(t);
-	return gopclntab__new(d->d_buf, d->d_size, gofunc, gofunc_len);
+	md = find_moduledata(e, file_size, sh.sh_addr, d->d_buf, MODULEDATA_GOFUNC_120 + 8);
+	if (md)
+		memcpy(&text, md + MODULEDATA_TEXT, sizeof(text));
+	gofunc = md ? find_gofunc(e, file_size, md, gopclntab__format(t), &gofunc_len) : NULL;
+	if (gofunc) {
+		gopclntab__free(t);
+		t = gopclntab__new(d->d_buf, d->d_size, gofunc, gofunc_len);
+	}
+	if (t)
+		gopclntab__set_text_start(t, text);
+	if (t && !gopclntab__text_start(t)) { /* entries relative to nothing known */
+		gopclntab__free(t);
+		errno = ENOEXEC;
+		return NULL;
+	}
+	return t;
+}
+
+/*
+ * Without .go.buildinfo (Go 1.26's esbuild has none): runtime.buildVersion,
+ * the string {ptr, len} in the data sections that points at "go1.N[.M]".
+ */
+static int build_version(Elf *e, size_t file_size, char *buf, size_t len)
+{
+	static const char *const where[] = {".data", ".noptrdata"};
+
+	for (size_t w = 0; w < sizeof(where) / sizeof(where[0]); w++) {
+		GElf_Shdr sh, ssh;
+		Elf_Scn *scn = section(e, where[w], &sh);
+		Elf_Data *d = scn ? elf_file__section_data(scn, file_size) : NULL;
+
+		for (size_t off = 0; d && d->d_buf && off + 16 <= d->d_size; off += 8) {
+			uint64_t word[2];
+			const char *str;
+			Elf_Data *sd;
+			size_t i = 4;
+
+			memcpy(word, (const uint8_t *)d->d_buf + off, sizeof(word));
+			if (word[1] < 6 || word[1] >= len || word[1] > 16 || word[0] < 0x1000)
+				continue;
+			sd = section_at(e, file_size, word[0], &ssh);
+			if (!sd || !sd->d_buf || word[0] - ssh.sh_addr + word[1] > sd->d_size)
+				continue;
+			str = (const char *)sd->d_buf + (word[0] - ssh.sh_addr);
+			if (strncmp(str, "go1.", 4))
+				continue;
+			while (i < word[1] && (str[i] == '.' || (str[i] >= '0' && str[i] <= '9')))
+				i++;
+			if (i != word[1] || str[4] < '1' || str[4] > '9')
+				continue;
+			memcpy(buf, str, word[1]);
+			buf[word[1]] = '\0';
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
 int go_elf__version(Elf *e, size_t file_size, char *buf, size_t len)
@@ -125,7 +185,7 @@ int go_elf__version(Elf *e, size_t file_size, char *buf, size_t len)
 	/* magic[14], ptrsize, flags (2: strings inline, Go 1.18+), pad to 32,
 	 * then the version as a varint-prefixed string */
 	if (!d || !d->d_buf || d->d_size < 33)
-		return -ENOENT;
+		return build_version(e, file_size, buf, len);
 	p = d->d_buf;
 	if (memcmp(p, BUILDINFO_MAGIC, 14) || !(p[15] & 2))
 		return -ENOENT;
@@ -173,7 +233,7 @@ struct go_binary *go_binary__open(const char *path)
 	if (!b->pcln)
 		goto not_go;
 	if (go_elf__version(b->elf, b->file_size, b->version, sizeof(b->version)))
-		snprintf(b->version, sizeof(b->version), "go1.%d+ (no buildinfo)",
+		snprintf(b->version, sizeof(b->version), "unknown (a Go 1.%d+ table)",
 			 gopclntab__format(b->pcln));
 	scn = section(b->elf, ".symtab", &sh);
 	if (scn && sh.sh_type == SHT_SYMTAB) {
@@ -295,6 +355,22 @@ int go_binary__offset(const struct go_binary *b, uint64_t vaddr, uint64_t *offse
 		}
 	}
 	return -ENOENT;
+}
+
+bool go_binary__writable(const struct go_binary *b, uint64_t vaddr)
+{
+	size_t n;
+
+	if (elf_getphdrnum(b->elf, &n))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (gelf_getphdr(b->elf, i, &ph) && ph.p_type == PT_LOAD && (ph.p_flags & PF_W) &&
+		    vaddr >= ph.p_vaddr && vaddr - ph.p_vaddr < ph.p_memsz)
+			return true;
+	}
+	return false;
 }
 
 int go_binary__read(const struct go_binary *b, uint64_t vaddr, void *buf, size_t len)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What a Go executable says about itself: its Go version (.go.buildinfo),
+ * What a Go executable says about itself: its Go version (.go.buildinfo or
+ * runtime.buildVersion),
  * its .gopclntab (with the inline trees moduledata.gofunc points at), and its
  * functions and variables by name (.symtab, else .gopclntab), for placing
  * probes on the runtime.
@@ -19,7 +20,8 @@
 /* The .gopclntab of an ELF file, or NULL (not Go, or an unknown format). */
 struct gopclntab *go_elf__pclntab(Elf *e, size_t file_size);
 
-/* "go1.19.8" from .go.buildinfo (Go 1.18+ layout) into buf; -ENOENT. */
+/* "go1.19.8" from .go.buildinfo (Go 1.18+ layout), else from the string
+ * runtime.buildVersion, into buf; -ENOENT. */
 int go_elf__version(Elf *e, size_t file_size, char *buf, size_t len);
 
 /* The minor version of "go1.N..." (19 for "go1.19.8"), 0 when unknown. */
@@ -45,6 +47,8 @@ int go_binary__function(const struct go_binary *b, const char *name, uint64_t *v
 int go_binary__variable(const struct go_binary *b, const char *name, uint64_t *vaddr);
 /* The file offset of a vaddr in a PT_LOAD segment; -ENOENT. */
 int go_binary__offset(const struct go_binary *b, uint64_t vaddr, uint64_t *offset);
+/* Whether vaddr is in a writable PT_LOAD (data or bss). */
+bool go_binary__writable(const struct go_binary *b, uint64_t vaddr);
 /* Reads `len` bytes of the file image at vaddr; -errno. */
 int go_binary__read(const struct go_binary *b, uint64_t vaddr, void *buf, size_t len);
 

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <capstone/capstone.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,17 +12,28 @@
 
 #include <bpf/libbpf.h>
 
+#include "go_code.h"
 #include "go_elf.h"
 #include "go_runtime.h"
+#include "go_versions.h"
 #include "leakscope.skel.h"
 #include "target.h"
 #include "util.h"
 
-static const char *const probe_functions[GO_PROBE_MAX] = {
-    [GO_NEWPROC1] = "runtime.newproc1",	       [GO_NEWPROC1_RESULT] = "runtime.newproc.func1",
-    [GO_GOEXIT0] = "runtime.goexit0",	       [GO_MPROF_MALLOC] = "runtime.mProf_Malloc",
-    [GO_FREE_SPECIAL] = "runtime.freeSpecial", [GO_MAIN] = "main.main",
-};
+/* The runtime functions of the version's row, and main.main. */
+static const char *probe_function(const struct go_runtime *g, int i)
+{
+	const char *const names[GO_PROBE_MAX] = {
+	    [GO_NEWPROC1] = g->layout->newproc1,
+	    [GO_NEWPROC1_RESULT] = g->layout->newproc_call,
+	    [GO_GOEXIT0] = g->layout->goexit,
+	    [GO_MPROF_MALLOC] = g->layout->mprof_malloc,
+	    [GO_FREE_SPECIAL] = g->layout->free_special,
+	    [GO_MAIN] = "main.main",
+	};
+
+	return names[i];
+}
 
 unsigned int go_runtime__kinds(void)
 {
@@ -34,103 +44,46 @@ int go_runtime__select_kinds(const struct go_runtime *g, unsigned int *kinds)
 {
 	unsigned int asked = *kinds;
 
-	if (!g->is_go)
+	if (!g->is_go || !g->layout)
 		*kinds &= ~go_runtime__kinds();
-	else if (!g->has_libc)
+	if (g->is_go && !g->has_libc)
 		*kinds &= ~(1u << LS_KIND_HEAP); /* no C allocator in a static Go program */
+	if (*kinds && g->is_go && !g->layout && (asked & go_runtime__kinds()))
+		ls_error("Go %s: %s: goroutines and the Go heap not traced", g->version,
+			 g->unknown);
 	if (*kinds)
 		return 0;
-	ls_error("nothing to trace: --kinds %s%s",
-		 asked & go_runtime__kinds() ? "goroutine/go-heap" : "heap",
-		 g->is_go ? " in a Go program without cgo" : " in a program that is not Go");
+	if (g->is_go && !g->layout && (asked & go_runtime__kinds()))
+		ls_error("nothing to trace: Go %s: %s", g->version, g->unknown);
+	else
+		ls_error("nothing to trace: --kinds %s%s",
+			 asked & go_runtime__kinds() ? "goroutine/go-heap" : "heap",
+			 g->is_go ? " in a Go program without cgo"
+				  : " in a program that is not Go");
 	return LS_EXIT_USAGE;
 }
 
-static bool read_code(const struct go_binary *b, const char *fn, uint64_t *vaddr, uint8_t **code,
-		      size_t *len)
+/* The version's row, when there is one and the binary agrees with it. */
+static void find_layout(struct go_runtime *g, const struct go_binary *b)
 {
-	uint64_t size;
+	char why[128] = "";
+	int rc;
 
-	if (go_binary__function(b, fn, vaddr, &size) || !size || size > 1 << 20)
-		return false;
-	*code = xcalloc(size, 1);
-	*len = size;
-	if (go_binary__read(b, *vaddr, *code, size)) {
-		free(*code);
-		return false;
+	g->layout = go_layout__find(g->minor);
+	if (!g->layout) {
+		snprintf(g->unknown, sizeof(g->unknown),
+			 "a version leakscope does not know (it knows Go %s)", go_layout__known());
+		return;
 	}
-	return true;
-}
-
-/*
- * Where newproc1's result is first seen: the instruction after the call to
- * it in newproc's closure. No uretprobe on Go code, ever.
- */
-static uint64_t after_call(const struct go_binary *b, const char *caller, uint64_t callee)
-{
-	uint64_t vaddr, found = 0;
-	cs_insn *insn = NULL;
-	uint8_t *code;
-	size_t len, n;
-	csh cs;
-
-	if (!read_code(b, caller, &vaddr, &code, &len))
-		return 0;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) == CS_ERR_OK) {
-		n = cs_disasm(cs, code, len, vaddr, 0, &insn);
-		for (size_t i = 0; i + 1 < n && !found; i++)
-			if (insn[i].id == X86_INS_CALL &&
-			    strtoull(insn[i].op_str, NULL, 0) == callee)
-				found = insn[i + 1].address;
-		cs_free(insn, n);
-		cs_close(&cs);
+	rc = go_layout__check(g->layout, b, why, sizeof(why));
+	if (rc == -EPROTO) {
+		snprintf(g->unknown, sizeof(g->unknown),
+			 "not the runtime of leakscope's Go 1.%d: %s", g->minor, why);
+		g->layout = NULL;
+		return;
 	}
-	free(code);
-	return found;
-}
-
-/*
- * runtime.MemProfileRate without a symbol table: runtime.profilealloc
- * inlines nextSample(), whose first test is `MemProfileRate == 1`: the
- * rip-relative load that a `cmp reg, 1` follows.
- */
-static uint64_t find_rate(const struct go_binary *b)
-{
-	uint64_t vaddr, found = 0;
-	cs_insn *insn = NULL;
-	uint8_t *code;
-	size_t len, n;
-	csh cs;
-
-	if (!go_binary__variable(b, "runtime.MemProfileRate", &vaddr))
-		return vaddr;
-	if (!read_code(b, "runtime.profilealloc", &vaddr, &code, &len))
-		return 0;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) == CS_ERR_OK) {
-		n = cs_disasm(cs, code, len, vaddr, 0, &insn);
-		for (size_t i = 0; i + 1 < n && !found; i++) {
-			const char *rip = strstr(insn[i].op_str, "qword ptr [rip + ");
-			size_t j = i + 1;
-			char want[64];
-
-			if (strcmp(insn[i].mnemonic, "mov") || !rip ||
-			    strchr(insn[i].op_str, ',') > rip)
-				continue;
-			while (j < n && !strcmp(insn[j].mnemonic, "nop"))
-				j++;
-			snprintf(want, sizeof(want), "%.*s, 1",
-				 (int)(strchr(insn[i].op_str, ',') - insn[i].op_str),
-				 insn[i].op_str);
-			if (j < n && !strcmp(insn[j].mnemonic, "cmp") &&
-			    !strcmp(insn[j].op_str, want))
-				found = insn[i].address + insn[i].size +
-					strtoull(rip + strlen("qword ptr [rip + "), NULL, 0);
-		}
-		cs_free(insn, n);
-		cs_close(&cs);
-	}
-	free(code);
-	return found;
+	ls_info("Go runtime as in %s%s", g->layout->checked,
+		rc ? " (its wait reasons not found to compare)" : ", wait reasons the same");
 }
 
 void go_runtime__open(struct go_runtime *g, const struct target *t)
@@ -157,17 +110,18 @@ void go_runtime__open(struct go_runtime *g, const struct target *t)
 	g->minor = go_elf__minor(g->version);
 	g->stripped = !go_binary__has_symtab(b);
 	g->has_libc = go_binary__loads_libraries(b);
-	for (int i = 0; i < GO_PROBE_MAX; i++)
-		go_binary__function(b, probe_functions[i], &vaddr[i], &size);
+	find_layout(g, b);
+	for (int i = 0; i < GO_PROBE_MAX && g->layout; i++)
+		go_binary__function(b, probe_function(g, i), &vaddr[i], &size);
 	vaddr[GO_NEWPROC1_RESULT] =
 	    vaddr[GO_NEWPROC1]
-		? after_call(b, probe_functions[GO_NEWPROC1_RESULT], vaddr[GO_NEWPROC1])
+		? go_code__after_call(b, probe_function(g, GO_NEWPROC1_RESULT), vaddr[GO_NEWPROC1])
 		: 0;
 	for (int i = 0; i < GO_PROBE_MAX; i++)
 		if (vaddr[i] && go_binary__offset(b, vaddr[i], &g->offsets[i]))
 			g->offsets[i] = 0;
 	g->entry = go_binary__entry(b);
-	g->rate_vaddr = find_rate(b);
+	g->rate_vaddr = g->layout ? go_code__mem_profile_rate(b) : 0;
 	g->rate_main_delta = (int64_t)(g->rate_vaddr - vaddr[GO_MAIN]);
 	go_binary__close(b);
 	ls_info("Go %s%s: runtime.MemProfileRate at 0x%llx", g->version,
@@ -189,6 +143,14 @@ void go_runtime__configure(struct go_runtime *g, struct leakscope_bpf *skel, uns
 	/* only a started command is caught before main.main */
 	bpf_program__set_autoload(skel->progs.go_main, heap && spawned && g->rate_vaddr);
 	skel->rodata->go_rate_delta = g->rate_main_delta;
+	if (!g->layout)
+		return;
+	skel->rodata->go_sched_sp = g->layout->g_sched_sp;
+	skel->rodata->go_sched_bp = g->layout->g_sched_bp;
+	skel->rodata->go_creator_skip = g->layout->creator_skip;
+	skel->rodata->go_malloc_mp_first = g->layout->malloc_p == GO_RBX;
+	skel->rodata->go_special_kind = g->layout->special_kind;
+	skel->rodata->go_special_profile = g->layout->special_profile;
 }
 
 static struct bpf_program *program(struct leakscope_bpf *skel, enum go_probe p)
@@ -234,8 +196,10 @@ static void rate_on(struct go_runtime *g, pid_t pid, uint64_t addr)
 		return;
 	}
 	g->rate_addr = addr;
-	if (g->rate_old != 0)
-		return; /* the program samples already (it links runtime/pprof) */
+	if (g->rate_old != 0) { /* it links runtime/pprof */
+		ls_info("go-heap: runtime.MemProfileRate is %lld already", (long long)g->rate_old);
+		return;
+	}
 	if (mem_access(pid, g->rate_addr, &rate, true) == 0) {
 		g->rate_written = true;
 		ls_info("go-heap: runtime.MemProfileRate set from 0 to %d (restored on detach)",
@@ -266,20 +230,20 @@ int go_runtime__attach(struct go_runtime *g, struct leakscope_bpf *skel, pid_t p
 	for (int i = 0; i < GO_PROBE_MAX; i++) {
 		struct bpf_program *prog = program(skel, i);
 
-		if (!g->is_go || !bpf_program__autoload(prog))
+		if (!g->is_go || !g->layout || !bpf_program__autoload(prog))
 			continue;
 		if (!g->offsets[i]) {
-			ls_info("Go: %s not found: %s not traced", probe_functions[i],
+			ls_info("Go: %s not found: %s not traced", probe_function(g, i),
 				i <= GO_GOEXIT0 ? "goroutines" : "the Go heap");
 			continue;
 		}
 		g->links[i] = bpf_program__attach_uprobe(prog, false, pid, g->path, g->offsets[i]);
 		if (!g->links[i]) {
-			ls_error("cannot attach uprobe to %s in %s: %s", probe_functions[i],
+			ls_error("cannot attach uprobe to %s in %s: %s", probe_function(g, i),
 				 g->path, strerror(errno));
 			return errno == ESRCH ? LS_EXIT_NO_TARGET : LS_EXIT_KERNEL;
 		}
-		ls_info("probe %-24s %s+0x%llx", probe_functions[i], g->path,
+		ls_info("probe %-24s %s+0x%llx", probe_function(g, i), g->path,
 			(unsigned long long)g->offsets[i]);
 	}
 	if (g->is_go && (kinds & (1u << LS_KIND_GO_HEAP)) && !spawned)
@@ -345,16 +309,13 @@ int64_t go_runtime__rate(const struct go_runtime *g)
 	return g->rate_old ? g->rate_old : GO_MEM_PROFILE_RATE;
 }
 
-/* runtime.g: atomicstatus and waitreason; Go 1.23 added g.syscallbp before them */
-#define G_ATOMICSTATUS 144
-#define G_WAITREASON   176
-
 enum detail go_runtime__classify(int pid, uint64_t gaddr, int minor)
 {
-	uint64_t shift = minor >= 23 ? 8 : 0, status = 0, reason = 0;
+	const struct go_layout *l = go_layout__find(minor);
+	uint64_t status = 0, reason = 0;
 
-	if (pid <= 0 || mem_access(pid, gaddr + G_ATOMICSTATUS + shift, &status, false) ||
-	    mem_access(pid, gaddr + G_WAITREASON + shift, &reason, false))
+	if (!l || pid <= 0 || mem_access(pid, gaddr + l->g_status, &status, false) ||
+	    mem_access(pid, gaddr + l->g_waitreason, &reason, false))
 		return DETAIL_MAX;
 	switch (status & 0xffffffff & ~0x1000u) { /* without _Gscan */
 	case 1:
@@ -363,26 +324,8 @@ enum detail go_runtime__classify(int pid, uint64_t gaddr, int minor)
 		return DETAIL_GO_RUNNING;
 	case 3:
 		return DETAIL_GO_SYSCALL;
-	case 4:
-		break;
-	default:
-		return DETAIL_GO_WAITING;
-	}
-	/* runtime.waitReason: the values below are the same from Go 1.18 on */
-	switch (reason & 0xff) {
-	case 2:
-		return DETAIL_GO_IO_WAIT;
-	case 3:
-	case 14:
-		return DETAIL_CHAN_RECEIVE;
-	case 4:
-	case 15:
-		return DETAIL_CHAN_SEND;
-	case 9:
-	case 10:
-		return DETAIL_GO_SELECT;
-	case 19:
-		return DETAIL_GO_SLEEP;
+	case 4: /* _Gwaiting: runtime.waitReason says on what */
+		return go_layout__wait_detail(l, reason & 0xff);
 	default:
 		return DETAIL_GO_WAITING;
 	}

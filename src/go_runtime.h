@@ -14,6 +14,7 @@
 
 #include "details.h"
 
+struct go_layout;
 struct leakscope_bpf;
 struct bpf_link;
 struct target;
@@ -36,6 +37,8 @@ struct go_runtime {
 	char path[4096]; /* the executable, as seen from here */
 	char version[32];
 	int minor;			/* 19 for go1.19.x */
+	const struct go_layout *layout; /* its row (go_versions.h); NULL: unknown */
+	char unknown[192];		/* why there is none */
 	bool stripped;			/* names come from .gopclntab */
 	bool has_libc;			/* loads shared libraries (cgo): libc's malloc exists */
 	uint64_t offsets[GO_PROBE_MAX]; /* file offsets, 0 = not found */
@@ -72,7 +75,7 @@ void go_runtime__detach(struct go_runtime *g, pid_t pid);
 int64_t go_runtime__rate(const struct go_runtime *g);
 
 /* What goroutine `gaddr` of `pid` waits on, for Go 1.`minor`; DETAIL_MAX
- * when it cannot be read. */
+ * when it cannot be read or the version is not in the table. */
 enum detail go_runtime__classify(int pid, uint64_t gaddr, int minor);
 /* pprof's scaleHeapSample: sampled bytes and count to estimated ones. */
 void go_runtime__scale(int64_t *bytes, int64_t *count, int64_t rate);

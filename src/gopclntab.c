@@ -4,7 +4,8 @@
  *
  *   pcHeader  magic u32, pad u8 u8, minLC u8, ptrSize u8, then ptrSize words:
  *             nfunc, nfiles, textStart, funcnameOffset, cuOffset,
- *             filetabOffset, pctabOffset, pclnOffset (from the header)
+ *             filetabOffset, pctabOffset, pclnOffset (from the header);
+ *             Go 1.26 writes textStart 0: moduledata.text says it
  *   functab   at pclnOffset: nfunc + 1 pairs {entryoff u32, funcoff u32}
  *             (the last is the end of text); funcoff is from pclnOffset
  *   _func     entryOff u32, nameOff i32, args, deferreturn, pcsp, pcfile,
@@ -159,6 +160,12 @@ int gopclntab__format(const struct gopclntab *t)
 uint64_t gopclntab__text_start(const struct gopclntab *t)
 {
 	return t->text_start;
+}
+
+void gopclntab__set_text_start(struct gopclntab *t, uint64_t text)
+{
+	if (!t->text_start)
+		t->text_start = text;
 }
 
 /* The functab index of the function containing pc, or -1. */

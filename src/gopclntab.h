@@ -34,8 +34,11 @@ void gopclntab__free(struct gopclntab *t);
 
 /* 18 for the 1.18-1.19 format, 20 for 1.20 and later. */
 int gopclntab__format(const struct gopclntab *t);
-/* The text start the entries are relative to (pcHeader.textStart). */
+/* The text start the entries are relative to (pcHeader.textStart); 0 when
+ * the header leaves it to moduledata.text (Go 1.26). */
 uint64_t gopclntab__text_start(const struct gopclntab *t);
+/* Sets it from moduledata.text where the header had 0. */
+void gopclntab__set_text_start(struct gopclntab *t, uint64_t text);
 
 /* The function containing vaddr `pc` (outermost, as a symbol table would
  * name it) and the offset into it; NULL when none. */

@@ -5,11 +5,18 @@
 
 PASSED=${PASSED:-0}
 FAILED=${FAILED:-0}
+SKIPPED=${SKIPPED:-0}
 FAILED_NAMES=${FAILED_NAMES:-}
 
 fail() {
 	echo "    FAIL: $*"
 	TEST_OK=0
+}
+
+# skip WHY: the test cannot run here (e.g. no npm, no network); it is
+# counted as skipped, said with WHY, never a pass. The test returns after it.
+skip() {
+	TEST_SKIP=$*
 }
 
 # expect_eq WHAT EXPECTED ACTUAL
@@ -161,9 +168,16 @@ run_test() {
 	[ -z "${TESTS_ONLY:-}" ] || [[ $name =~ $TESTS_ONLY ]] || return 0
 	T=$(mktemp -d /tmp/leakscope-test.XXXXXX)
 	TEST_OK=1
+	TEST_SKIP=
 	echo "--- $name"
 	"$fn"
-	if [ "$TEST_OK" = 1 ]; then
+	if [ "$TEST_OK" = 1 ] && [ -n "$TEST_SKIP" ]; then
+		SKIPPED=$((SKIPPED + 1))
+		SKIPPED_NAMES="${SKIPPED_NAMES:-}
+  $name: $TEST_SKIP"
+		echo "    skipped: $TEST_SKIP"
+		rm -rf "$T"
+	elif [ "$TEST_OK" = 1 ]; then
 		PASSED=$((PASSED + 1))
 		echo "    ok"
 		rm -rf "$T"

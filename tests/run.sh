@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs every test: unit tests (C) and end-to-end tests (real BPF, real
-# processes). Needs root. Ends with the line "N passed, N failed"; exits 0
-# only when none failed and at least one ran.
+# processes). Needs root. Ends with the line "N passed, N failed", after a
+# line naming the tests skipped, if any; exits 0 only when none failed and at
+# least one ran.
 #
 # Usage: tests/run.sh BUILD_DIR [NAME_FILTER]
 set -u
@@ -43,6 +44,7 @@ for f in "$TESTS"/e2e/*.sh; do
 done
 
 [ -z "$FAILED_NAMES" ] || echo "failed:$FAILED_NAMES"
+[ "$SKIPPED" = 0 ] || echo "$SKIPPED skipped (not run here, not passed):${SKIPPED_NAMES:-}"
 # a filter that matched nothing ran nothing: that is no pass
 [ $((PASSED + FAILED)) -gt 0 ] ||
 	echo "no test ran (name filter \"$FILTER\", TESTS_ONLY \"${TESTS_ONLY:-}\")"
