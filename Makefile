@@ -48,7 +48,7 @@ FUZZ_MODS_cfi	    := cfi cfi_cursor cfi_interp unwind_table elf_file
 FUZZ_SECONDS ?= 20
 
 .DELETE_ON_ERROR:
-.PHONY: all print-deps deps matrix-deps demo test unit fixtures lint format install clean sanitize valgrind fuzz bench soak \
+.PHONY: all print-deps deps matrix-deps demo test unit fixtures lint format install clean sanitize valgrind fuzz bench bench-host soak \
 	verifier-report bpf-headers
 
 all: $(BUILD)/leakscope
@@ -161,6 +161,7 @@ fuzz: $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 # loader of no-op programs at leakscope's probe points (the floor), a
 # process holding a million blocks. bcc's memleak is compared when present.
 BENCH_BUILD := $(BUILD)/bench
+BENCH_ROUNDS ?= 5
 BENCH_CFLAGS := -O2 -g -fno-omit-frame-pointer -Wall -Wextra -Werror
 
 $(BENCH_BUILD)/noop.bpf.o: tools/bench/noop.bpf.c $(BUILD)/vmlinux.h
@@ -203,6 +204,11 @@ verifier-report: $(BUILD)/verifier-report
 
 bench: deps all $(BENCH_BUILD)/noop_probes $(BENCH_BUILD)/mallocbench $(BENCH_BUILD)/million
 	bash tools/bench/bench.sh $(BUILD)
+	bash tools/bench/host.sh $(BUILD)
+
+# -a alone: untraced, sampled (the default) and, with HOST_EXACT=1, --host-exact
+bench-host: deps all $(BENCH_BUILD)/mallocbench
+	bash tools/bench/host.sh $(BUILD) $(BENCH_ROUNDS)
 
 FORMATTED := src/*.c src/*.h include/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/unit/*.h \
 	     tests/unit/fixtures/*.c tests/fuzz/*.c tests/fixtures/*.c tests/fixtures/*.cc \

@@ -25,6 +25,7 @@ enum ls_kind {
 	LS_KIND_THREAD,	   /* threads, by tid */
 	LS_KIND_GOROUTINE, /* goroutines, by g pointer */
 	LS_KIND_GO_HEAP,   /* sampled Go heap objects, by address */
+	LS_KIND_GROWTH,	   /* -a: anonymous memory first touched, sampled page faults */
 	LS_KIND_MAX,
 };
 
@@ -89,6 +90,7 @@ enum ls_api {
 	 * allocations are made by runtime.mallocgc */
 	LS_API_GO_NEWPROC,
 	LS_API_GO_MALLOC,
+	LS_API_PAGE_FAULT, /* growth: the fault that touched new memory */
 	LS_API_MAX,
 };
 

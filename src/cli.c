@@ -50,6 +50,11 @@ enum {
 	OPT_SUPPRESSIONS,
 	OPT_CHECK_IGNORE,
 	OPT_JUNIT,
+	OPT_HOST_EXACT,
+	OPT_BUDGET,
+	OPT_FAULT_PERIOD,
+	OPT_ESCALATE_AFTER,
+	OPT_ESCALATE_WINDOW,
 };
 
 static const struct option long_options[] = {
@@ -57,6 +62,11 @@ static const struct option long_options[] = {
     {"all", no_argument, NULL, 'a'},
     {"cgroup", required_argument, NULL, OPT_CGROUP},
     {"comm", required_argument, NULL, OPT_COMM},
+    {"host-exact", no_argument, NULL, OPT_HOST_EXACT},
+    {"budget", required_argument, NULL, OPT_BUDGET},
+    {"fault-period", required_argument, NULL, OPT_FAULT_PERIOD},
+    {"escalate-after", required_argument, NULL, OPT_ESCALATE_AFTER},
+    {"escalate-window", required_argument, NULL, OPT_ESCALATE_WINDOW},
     {"interval", required_argument, NULL, 'i'},
     {"duration", required_argument, NULL, 'd'},
     {"count", required_argument, NULL, OPT_COUNT},
@@ -103,7 +113,12 @@ static void set_defaults(struct options *opt)
 	opt->max_objects = 1 << 20;
 	opt->max_stacks = 16384;
 	opt->max_sites = 65536;
-	opt->kinds = (1u << LS_KIND_MAX) - 1;
+	/* growth is -a's (it sees the whole host): asked for by name */
+	opt->kinds = ((1u << LS_KIND_MAX) - 1) & ~(1u << LS_KIND_GROWTH);
+	opt->budget = 2;
+	opt->fault_period = 64;
+	opt->escalate_after = 3;
+	opt->escalate_window = 30;
 	opt->unwind = LS_UNWIND_AUTO;
 	opt->unwind_depth = MAX_STACK_DEPTH;
 	opt->unwind_rows = 1 << 20;
@@ -193,6 +208,28 @@ static int parse_one(int c, const char *arg, struct options *opt)
 		break;
 	case OPT_KINDS:
 		err = cli_value__kinds(arg, &opt->kinds);
+		opt->kinds_given = true;
+		break;
+	case OPT_HOST_EXACT:
+		opt->host_exact = true;
+		opt->all = true;
+		break;
+	case OPT_BUDGET:
+		err = cli_value__seconds("--budget", arg, 0.01, &opt->budget);
+		if (!err && opt->budget > 100) {
+			ls_error("invalid --budget '%s' (a percent: 0.01 to 100)", arg);
+			err = LS_EXIT_USAGE;
+		}
+		break;
+	case OPT_FAULT_PERIOD:
+		err = cli_value__u64("--fault-period", arg, 1, 1 << 20, &opt->fault_period);
+		break;
+	case OPT_ESCALATE_AFTER:
+		err = cli_value__u64("--escalate-after", arg, 0, VERDICT_WINDOW_MAX, &v);
+		opt->escalate_after = v;
+		break;
+	case OPT_ESCALATE_WINDOW:
+		err = cli_value__seconds("--escalate-window", arg, 1, &opt->escalate_window);
 		break;
 	case OPT_FOLLOW_FORKS:
 		opt->follow_forks = true;
@@ -335,8 +372,14 @@ int cli__parse(int argc, char **argv, struct options *opt)
 	}
 	if (opt->check && !opt->interval_given)
 		opt->interval = 1; /* verdicts need a few reports */
-	if (opt->all && !opt->sample_given)
+	if (opt->all && opt->host_exact && !opt->sample_given)
 		opt->sample = 4096; /* bounded cost on a busy host */
+	/* -a: page faults, and the heap of one suspect at a time, exactly */
+	if (opt->all && !opt->host_exact && !opt->kinds_given)
+		opt->kinds = 1u << LS_KIND_GROWTH | 1u << LS_KIND_HEAP;
+	/* one process's heap for a window: a table a report reads quickly */
+	if (opt->all && !opt->host_exact && opt->max_objects == 1 << 20)
+		opt->max_objects = 1 << 16;
 	if (opt->min_size > opt->max_size) {
 		ls_error("--min-size is larger than --max-size");
 		return LS_EXIT_USAGE;

@@ -43,7 +43,16 @@ struct options {
 	const char *cgroup;	/* --cgroup: only this cgroup v2 (implies -a) */
 	const char *comm;	/* --comm: only processes of this name (implies -a) */
 	bool sample_given;	/* --sample was given (-a samples by default) */
-	bool interval_given;	/* -i was given (--check looks every second) */
+	bool kinds_given;	/* --kinds was given */
+	/* -a (src/host_watch.h): page faults sampled, escalation to exact
+	 * heap tracing of one process for a window; --host-exact: the
+	 * allocator's uprobes in every process instead */
+	bool host_exact;
+	double budget;		 /* --budget: percent of the host's CPU time */
+	uint64_t fault_period;	 /* --fault-period: a page fault in N is seen */
+	unsigned escalate_after; /* --escalate-after: reports of growth, 0: never */
+	double escalate_window;	 /* --escalate-window: seconds of exact tracing */
+	bool interval_given;	 /* -i was given (--check looks every second) */
 	/* --check (src/check.h): the command's leaks decide the exit status */
 	bool check;
 	const char *suppressions;  /* --suppressions FILE */

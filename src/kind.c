@@ -16,7 +16,7 @@
 static const struct kind *const table[LS_KIND_MAX] = {
     [LS_KIND_HEAP] = &kind_heap,       [LS_KIND_FD] = &kind_fd,
     [LS_KIND_THREAD] = &kind_thread,   [LS_KIND_GOROUTINE] = &kind_goroutine,
-    [LS_KIND_GO_HEAP] = &kind_go_heap,
+    [LS_KIND_GO_HEAP] = &kind_go_heap, [LS_KIND_GROWTH] = &kind_growth,
 };
 
 const struct kind *kind__get(enum ls_kind id)

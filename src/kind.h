@@ -91,7 +91,7 @@ struct kind {
 	void (*estimate)(int64_t *bytes, int64_t *count, int64_t rate);
 };
 
-extern const struct kind kind_heap, kind_fd, kind_thread, kind_goroutine, kind_go_heap;
+extern const struct kind kind_heap, kind_fd, kind_thread, kind_goroutine, kind_go_heap, kind_growth;
 
 /* The kind `id`; NULL for a value no kind has. */
 const struct kind *kind__get(enum ls_kind id);

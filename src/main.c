@@ -24,6 +24,7 @@
 #include "elf_lookup.h"
 #include "go_runtime.h"
 #include "host.h"
+#include "host_watch.h"
 #include "leakscope.skel.h"
 #include "probes.h"
 #include "session.h"
@@ -311,7 +312,11 @@ int main(int argc, char **argv)
 	if (rc)
 		goto cleanup;
 	session.go = &go_rt;
-	rc = allocator__plan(&target, opt.allocator, opt.kinds, &plan);
+	/* -a sampled: no heap uprobe on the host, only in a suspect for a
+	 * while (src/host_watch.c plans its allocator then) */
+	rc = allocator__plan(
+	    &target, opt.allocator,
+	    opt.all && !opt.host_exact ? opt.kinds & ~(1u << LS_KIND_HEAP) : opt.kinds, &plan);
 	if (rc)
 		goto cleanup;
 	allocator__place(&plan, opt.probe_at_entry);
@@ -340,6 +345,7 @@ int main(int argc, char **argv)
 	rc = session__start(&session);
 	if (rc)
 		goto cleanup;
+	session.watch = host_watch__start(&session);
 	if (target__release(&target)) {
 		ls_error("cannot start '%s'", opt.command[0]);
 		rc = LS_EXIT_NO_TARGET;
@@ -356,6 +362,7 @@ int main(int argc, char **argv)
 		rc = finish_check(&check, &opt, &target);
 
 cleanup:
+	host_watch__free(session.watch);
 	go_runtime__detach(&go_rt, target.pid);
 	probes__detach(&links);
 	/* the session's ring buffer reads a map of the skeleton: freed first */

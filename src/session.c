@@ -12,6 +12,7 @@
 #include "check.h"
 #include "follow.h"
 #include "go_runtime.h"
+#include "host_watch.h"
 #include "http_server.h"
 #include "kind.h"
 #include "push.h"
@@ -75,6 +76,9 @@ static int emit_report(struct session *s, bool final)
 	    .size_filtered = s->opt->min_size > 0 || s->opt->max_size != UINT64_MAX,
 	    .missing = s->missing,
 	};
+	char *host_lines = NULL;
+	size_t host_len = 0;
+	FILE *host_out;
 	int err = 0;
 
 	src = session__source(s);
@@ -88,6 +92,11 @@ static int emit_report(struct session *s, bool final)
 	report__build(&r, &snap, s->opt->min_age * 1e9, &s->history);
 	r.traced_ns = r.now_ns - s->start_ns;
 	verdicts__update(s->verdicts, &r);
+	/* -a: RSS and escalation, decided on the whole report; printed after it */
+	host_out = s->watch ? open_memstream(&host_lines, &host_len) : NULL;
+	host_watch__report(s->watch, &r, host_out);
+	if (host_out)
+		fclose(host_out);
 	if (s->http) /* the whole report, even with --leaks-only */
 		http_server__publish(s->http, &r, s->opt->folded_value);
 	if (s->push)
@@ -97,6 +106,9 @@ static int emit_report(struct session *s, bool final)
 	/* --check: stdout is the command's */
 	if (s->json != stdout && !s->check)
 		report_text__print(stdout, &r, s->opt);
+	if (host_lines && s->json != stdout && !s->check)
+		fputs(host_lines, stdout);
+	free(host_lines);
 	if (s->json)
 		report_json__print(s->json, &r);
 	if (s->opt->folded_path) {
@@ -162,6 +174,7 @@ int session__run(struct session *s)
 		if (wait_until(s, wake))
 			break;
 		follow__tick(s);
+		host_watch__tick(s->watch);
 		now = monotonic_ns();
 		if (deadline && now >= deadline)
 			break;

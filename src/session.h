@@ -46,6 +46,7 @@ struct session {
 	struct http_server *http;  /* --listen, NULL: none */
 	struct pusher *push;	   /* --push, NULL: none */
 	struct check *check;	   /* --check: decides from the final report */
+	struct host_watch *watch;  /* -a sampled: RSS, escalation, budget; NULL: none */
 	uint64_t start_ns;
 	unsigned long reports;
 	const char *missing; /* what the kernel refused and what is not traced */

@@ -255,12 +255,13 @@ more_reports() {
 	wait_until 10 "$2 more reports in $(basename "$1")" eval "[ \$(wc -l <'$1') -ge $want ]"
 }
 
-# -a: processes started after leakscope, leaking at different rates, and a
-# busy one that leaks nothing; -a samples (4096) and the blocks are larger,
-# so the values are exact. One of them exits: reported once, then forgotten.
+# --host-exact: processes started after leakscope, leaking at different
+# rates, and a busy one that leaks nothing; it samples (4096) and the blocks
+# are larger, so the values are exact. One of them exits: reported once,
+# then forgotten. (-a without it: tests/e2e/host.sh)
 t_all() {
 	local ls fast slow busy
-	"$LEAKSCOPE" -v -a --kinds heap -i 1 --json "$T/j" >"$T/out" 2>"$T/err" &
+	"$LEAKSCOPE" -v --host-exact --kinds heap -i 1 --json "$T/j" >"$T/out" 2>"$T/err" &
 	ls=$!
 	wait_for "$T/err" "tracing the host" 20
 	"$FIX/host_leaks" fast >"$T/fast" 2>&1 &
@@ -296,7 +297,7 @@ t_all() {
 	expect_match "processes ranked in the text report" "^process +$slow +host_leaks +80\.0 KiB +in +5 objects" "$T/out"
 	expect_no_match "leakscope does not trace itself" "^process +$ls " "$T/out"
 }
-run_test "fleet: -a, processes started later, exact values per process, exits" t_all
+run_test "fleet: --host-exact, processes started later, exact values per process, exits" t_all
 
 # --cgroup: only the processes of one cgroup v2, made here and removed here.
 t_cgroup() {
@@ -305,7 +306,7 @@ t_cgroup() {
 	[ -n "$root" ] || { fail "no cgroup v2 mounted"; return; }
 	cg=$root/leakscope-test-$$
 	mkdir "$cg" || { fail "cannot create $cg"; return; }
-	"$LEAKSCOPE" -v --cgroup "$cg" --kinds heap -i 1 --json "$T/j" >"$T/out" 2>"$T/err" &
+	"$LEAKSCOPE" -v --host-exact --cgroup "$cg" --kinds heap -i 1 --json "$T/j" >"$T/out" 2>"$T/err" &
 	ls=$!
 	wait_for "$T/err" "tracing the host" 20
 	sh -c "echo \$\$ > '$cg/cgroup.procs' && exec '$FIX/host_leaks' fast" >"$T/in" 2>&1 &
@@ -331,7 +332,7 @@ run_test "fleet: --cgroup traces only the processes of the cgroup" t_cgroup
 
 t_comm() {
 	local ls fast other
-	"$LEAKSCOPE" -v --comm host_leaks --kinds heap -i 1 --json "$T/j" >"$T/out" 2>"$T/err" &
+	"$LEAKSCOPE" -v --host-exact --comm host_leaks --kinds heap -i 1 --json "$T/j" >"$T/out" 2>"$T/err" &
 	ls=$!
 	wait_for "$T/err" "tracing the host" 20
 	"$FIX/host_leaks" slow >"$T/slow" 2>&1 &

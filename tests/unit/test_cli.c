@@ -18,6 +18,7 @@
 
 #include "check.h"
 #include "cli.h"
+#include "leakscope.h"
 #include "util.h"
 
 #define MAX_ARGS 32
@@ -321,11 +322,45 @@ static void test_no_arguments(void)
 	CHECK(strstr(err_text, "no target") != NULL);
 }
 
+/* -a: sampled page faults and the heap of a suspect, exactly; growth is
+ * never traced for -p unless asked for; --host-exact is -a as before. */
+static void test_host_modes(void)
+{
+	struct options o;
+
+	CHECK_OK(&o, "-p", "1");
+	CHECK_U64(o.kinds & (1u << LS_KIND_GROWTH), 0);
+	CHECK_OK(&o, "-a");
+	CHECK_U64(o.kinds, 1u << LS_KIND_GROWTH | 1u << LS_KIND_HEAP);
+	CHECK_U64(o.sample, 0);
+	CHECK_U64(o.max_objects, 1 << 16);
+	CHECK(o.budget == 2);
+	CHECK_U64(o.fault_period, 64);
+	CHECK_U64(o.escalate_after, 3);
+	CHECK(o.escalate_window == 30);
+	CHECK(!o.host_exact);
+	CHECK_OK(&o, "--host-exact");
+	CHECK(o.all && o.host_exact);
+	CHECK_U64(o.sample, 4096);
+	CHECK_U64(o.kinds & (1u << LS_KIND_GROWTH), 0);
+	CHECK_U64(o.max_objects, 1 << 20);
+	CHECK_OK(&o, "--comm", "x", "--budget", "0.5", "--fault-period", "128", "--escalate-after",
+		 "0", "--escalate-window", "5", "--kinds", "growth");
+	CHECK(o.budget == 0.5);
+	CHECK_U64(o.fault_period, 128);
+	CHECK_U64(o.escalate_after, 0);
+	CHECK(o.escalate_window == 5);
+	CHECK_U64(o.kinds, 1u << LS_KIND_GROWTH);
+	CHECK_U64(parse(&o, "-a", "--budget", "101", NULL), LS_EXIT_USAGE);
+	CHECK_U64(parse(&o, "-a", "--fault-period", "0", NULL), LS_EXIT_USAGE);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
 	test_defaults();
+	test_host_modes();
 	test_every_option();
 	test_command();
 	test_help();
