@@ -33,7 +33,7 @@ LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 
 # Unit tests: each links the userspace library (they never load BPF).
 UNIT_TESTS := symbolize aggregate cli report report_build placement cfi gopclntab pclntab_formats verdict report_json protobuf prometheus heap_table \
-	      go_versions
+	      go_versions leak_check
 UNIT_BINS  := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 
 FUZZERS	:= proc_maps elf cli cfi gopclntab

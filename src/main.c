@@ -18,7 +18,7 @@
 
 #include "allocator.h"
 #include "bpf_load.h"
-#include "check.h"
+#include "leak_check.h"
 #include "cli.h"
 #include "kind.h"
 #include "elf_lookup.h"
@@ -245,20 +245,20 @@ static int attach_tracepoints(struct leakscope_bpf *skel, pid_t pid)
 }
 
 /* --check: the leaks on stderr, the JUnit file, the exit status. */
-static int finish_check(const struct check *check, const struct options *opt,
+static int finish_check(const struct leak_check *check, const struct options *opt,
 			const struct target *target)
 {
 	int err;
 
-	check__print(check, stderr);
+	leak_check__print(check, stderr);
 	if (opt->junit_path) {
-		err = check__write_junit(check, opt->junit_path);
+		err = leak_check__write_junit(check, opt->junit_path);
 		if (err) {
 			ls_error("cannot write %s: %s", opt->junit_path, strerror(-err));
 			return LS_EXIT_OUTPUT;
 		}
 	}
-	return check__exit_code(check, target->exited ? target->exit_status : -1);
+	return leak_check__exit_code(check, target->exited ? target->exit_status : -1);
 }
 
 int main(int argc, char **argv)
@@ -268,7 +268,7 @@ int main(int argc, char **argv)
 	struct probe_plan plan = {0};
 	struct probe_links links = {0};
 	struct load_fallback fallback = {0};
-	struct check check = {0};
+	struct leak_check check = {0};
 	struct session session = {
 	    .opt = &opt, .target = &target, .plan = &plan, .links = &links, .stop = &stop_signal};
 	int rc;
@@ -289,11 +289,12 @@ int main(int argc, char **argv)
 	if (!rc)
 		rc = check_machine();
 	if (!rc && opt.check) {
-		rc = check__init(&check, opt.suppressions, opt.check_ignore, opt.ncheck_ignore);
+		rc =
+		    leak_check__init(&check, opt.suppressions, opt.check_ignore, opt.ncheck_ignore);
 		session.check = &check;
 	}
 	if (rc) {
-		check__free(&check);
+		leak_check__free(&check);
 		cli__free(&opt);
 		return rc;
 	}
@@ -364,7 +365,7 @@ cleanup:
 	leakscope_bpf__destroy(session.skel);
 	allocator__free_plan(&plan);
 	target__close(&target);
-	check__free(&check);
+	leak_check__free(&check);
 	cli__free(&opt);
 	return rc;
 }

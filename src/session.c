@@ -9,7 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "leakscope.skel.h"
-#include "check.h"
+#include "leak_check.h"
 #include "follow.h"
 #include "go_runtime.h"
 #include "http_server.h"
@@ -110,7 +110,7 @@ static int emit_report(struct session *s, bool final)
 			ls_error("cannot write %s: %s", s->opt->pprof_path, strerror(-err));
 	}
 	if (final && s->check)
-		check__evaluate(s->check, &r);
+		leak_check__evaluate(s->check, &r);
 	report__free(&r);
 	snapshot__prune(&src, &snap);
 	snapshot__free(&snap);
