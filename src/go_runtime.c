@@ -65,6 +65,20 @@ static bool drop_missing(const struct go_runtime *g, unsigned int *kinds)
 	return dropped;
 }
 
+/* "goroutine,timer": the kinds of `bits`, for a message */
+static const char *kind_list(unsigned int bits)
+{
+	static char list[128];
+	size_t at = 0;
+
+	list[0] = '\0';
+	for (int k = 0; k < LS_KIND_MAX; k++)
+		if ((bits & (1u << k)) && at < sizeof(list))
+			at += snprintf(list + at, sizeof(list) - at, "%s%s", at ? "," : "",
+				       kind__name(k));
+	return list;
+}
+
 int go_runtime__select_kinds(const struct go_runtime *g, unsigned int *kinds)
 {
 	unsigned int asked = *kinds;
@@ -85,8 +99,7 @@ int go_runtime__select_kinds(const struct go_runtime *g, unsigned int *kinds)
 	else if (dropped)
 		ls_error("nothing to trace in this Go %s program", g->version);
 	else
-		ls_error("nothing to trace: --kinds %s%s",
-			 asked & go_runtime__kinds() ? "goroutine/go-heap" : "heap",
+		ls_error("nothing to trace: --kinds %s%s", kind_list(asked),
 			 g->is_go ? " in a Go program without cgo"
 				  : " in a program that is not Go");
 	return LS_EXIT_USAGE;
