@@ -25,6 +25,7 @@ enum ls_kind {
 	LS_KIND_THREAD,	   /* threads, by tid */
 	LS_KIND_GOROUTINE, /* goroutines, by g pointer */
 	LS_KIND_GO_HEAP,   /* sampled Go heap objects, by address */
+	LS_KIND_TIMER,	   /* live Go runtime timers, by *runtime.timer */
 	LS_KIND_MAX,
 };
 
@@ -89,6 +90,9 @@ enum ls_api {
 	 * allocations are made by runtime.mallocgc */
 	LS_API_GO_NEWPROC,
 	LS_API_GO_MALLOC,
+	/* Go timers: started (time.NewTimer...), restarted (Reset, time.Sleep) */
+	LS_API_GO_ADDTIMER,
+	LS_API_GO_MODTIMER,
 	LS_API_MAX,
 };
 

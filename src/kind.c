@@ -16,7 +16,7 @@
 static const struct kind *const table[LS_KIND_MAX] = {
     [LS_KIND_HEAP] = &kind_heap,       [LS_KIND_FD] = &kind_fd,
     [LS_KIND_THREAD] = &kind_thread,   [LS_KIND_GOROUTINE] = &kind_goroutine,
-    [LS_KIND_GO_HEAP] = &kind_go_heap,
+    [LS_KIND_GO_HEAP] = &kind_go_heap, [LS_KIND_TIMER] = &kind_timer,
 };
 
 const struct kind *kind__get(enum ls_kind id)
@@ -168,6 +168,19 @@ void kinds__configure(const struct kind_source *src)
 
 	for (k = 0; k < LS_KIND_MAX; k++)
 		table[k]->configure(src, src->opt->kinds & (1u << k));
+}
+
+int kinds__attach(const struct kind_source *src, int pid)
+{
+	int k, err;
+
+	for (k = 0; k < LS_KIND_MAX; k++)
+		if ((src->opt->kinds & (1u << k)) && table[k]->attach) {
+			err = table[k]->attach(src, pid);
+			if (err)
+				return err;
+		}
+	return 0;
 }
 
 void kinds__forget(const struct kind_source *src, const uint32_t *gone, size_t n)

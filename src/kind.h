@@ -89,9 +89,17 @@ struct kind {
 	void (*forget)(const struct kind_source *src, const uint32_t *gone, size_t n);
 	/* Turns sampled totals into estimates; NULL: exact. */
 	void (*estimate)(int64_t *bytes, int64_t *count, int64_t rate);
+	/* A kind of Go's runtime with its own module: why a known runtime
+	 * cannot be traced for it, in a few words (NULL: it can); a NULL hook:
+	 * not such a kind. */
+	const char *(*go_missing)(const struct go_runtime *go);
+	/* After load: attaches the probes it places itself in process `pid`;
+	 * NULL: none. 0 or LS_EXIT_*. */
+	int (*attach)(const struct kind_source *src, int pid);
 };
 
 extern const struct kind kind_heap, kind_fd, kind_thread, kind_goroutine, kind_go_heap;
+extern const struct kind kind_timer;
 
 /* The kind `id`; NULL for a value no kind has. */
 const struct kind *kind__get(enum ls_kind id);
@@ -106,6 +114,8 @@ const char *kind__names(void);
 
 /* Before load: each kind configures its programs and maps, traced or not. */
 void kinds__configure(const struct kind_source *src);
+/* After load: each traced kind attaches the probes it places itself. */
+int kinds__attach(const struct kind_source *src, int pid);
 /* Frees what every traced kind holds for the processes in `gone` (sorted
  * tgids), and their per-stack totals. */
 void kinds__forget(const struct kind_source *src, const uint32_t *gone, size_t n);

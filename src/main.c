@@ -331,6 +331,10 @@ int main(int argc, char **argv)
 	if (!rc && !opt.all)
 		rc =
 		    go_runtime__attach(&go_rt, session.skel, target.pid, opt.kinds, target.spawned);
+	if (!rc && !opt.all)
+		rc = kinds__attach(
+		    &(struct kind_source){.skel = session.skel, .opt = &opt, .go = &go_rt},
+		    target.pid);
 	if (rc)
 		goto cleanup;
 	if (target__wait_exit(&target, 0) && !target.spawned) {

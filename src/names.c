@@ -57,6 +57,8 @@ const char *api__name(enum ls_api api)
 	    [LS_API_CLONE] = "clone",
 	    [LS_API_GO_NEWPROC] = "runtime.newproc",
 	    [LS_API_GO_MALLOC] = "runtime.mallocgc",
+	    [LS_API_GO_ADDTIMER] = "runtime.addtimer",
+	    [LS_API_GO_MODTIMER] = "runtime.modtimer",
 	};
 
 	return api < LS_API_MAX && names[api] ? names[api] : "?";
