@@ -54,7 +54,7 @@ $(BUILD)/vmlinux.h:
 	@mkdir -p $(@D)
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/leakscope.h $(BUILD)/vmlinux.h
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/*.h) $(BUILD)/vmlinux.h
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -64,7 +64,7 @@ $(BUILD)/leakscope.bpf.o: $(BPF_OBJS)
 $(BUILD)/leakscope.skel.h: $(BUILD)/leakscope.bpf.o
 	$(BPFTOOL) gen skeleton $< name leakscope_bpf > $@
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) include/leakscope.h $(BUILD)/leakscope.skel.h
+$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) $(wildcard include/*.h) $(BUILD)/leakscope.skel.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 

@@ -90,6 +90,12 @@ static const struct api_function functions[] = {
     {"recvmsg", LS_API_RECVMSG, PROG_WRAPPER, true, LS_KIND_FD},
     /* and threads */
     {"pthread_create", LS_API_PTHREAD_CREATE, PROG_WRAPPER, true, LS_KIND_THREAD},
+    /* and mappings (inside a probed malloc: the allocator's own) */
+    {"mmap", LS_API_MMAP, PROG_WRAPPER, true, LS_KIND_MMAP},
+    {"mmap64", LS_API_MMAP, PROG_WRAPPER, true, LS_KIND_MMAP},
+    {"mremap", LS_API_MREMAP, PROG_WRAPPER, true, LS_KIND_MMAP},
+    {"brk", LS_API_BRK, PROG_WRAPPER, true, LS_KIND_MMAP},
+    {"sbrk", LS_API_BRK, PROG_WRAPPER, true, LS_KIND_MMAP},
 };
 #define N_FUNCTIONS (sizeof(functions) / sizeof(functions[0]))
 

@@ -51,8 +51,10 @@ static const char usage_text[] =
     "                          report (URL/ingest), e.g. http://127.0.0.1:4040\n"
     "\n"
     "Tracing:\n"
-    "      --kinds LIST        what to trace: heap,fd,thread,goroutine,go-heap\n"
-    "                          (default: all; goroutine and go-heap in Go programs)\n"
+    "      --kinds LIST        what to trace: heap,fd,thread,goroutine,go-heap,\n"
+    "                          kmem (kernel allocations; -a: the whole kernel),\n"
+    "                          mmap (memory mappings) (default: all but kmem and\n"
+    "                          mmap; goroutine and go-heap in Go programs)\n"
     "      --follow-forks      trace the children the target forks, too\n"
     "      --allocator LIB[:PREFIX]  probe this library (path or name), with an\n"
     "                          optional symbol prefix such as je_\n"
@@ -187,7 +189,7 @@ static void set_defaults(struct options *opt)
 	opt->max_objects = 1 << 20;
 	opt->max_stacks = 16384;
 	opt->max_sites = 65536;
-	opt->kinds = (1u << LS_KIND_MAX) - 1;
+	opt->kinds = kinds__default();
 	opt->unwind = LS_UNWIND_AUTO;
 	opt->unwind_depth = MAX_STACK_DEPTH;
 	opt->unwind_rows = 1 << 20;
@@ -208,17 +210,14 @@ static int parse_kinds(const char *arg, unsigned int *kinds)
 			if (strlen(kind__name(k)) == n && !strncmp(p, kind__name(k), n))
 				break;
 		if (k == LS_KIND_MAX || n == 0) {
-			ls_error(
-			    "invalid --kinds '%s' (a list of heap, fd, thread, goroutine, go-heap)",
-			    arg);
+			ls_error("invalid --kinds '%s' (a list of %s)", arg, kind__names());
 			return LS_EXIT_USAGE;
 		}
 		*kinds |= 1u << k;
 		p += n + (p[n] == ',');
 	}
 	if (!*kinds) {
-		ls_error("invalid --kinds '%s' (a list of heap, fd, thread, goroutine, go-heap)",
-			 arg);
+		ls_error("invalid --kinds '%s' (a list of %s)", arg, kind__names());
 		return LS_EXIT_USAGE;
 	}
 	return 0;

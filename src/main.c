@@ -22,6 +22,7 @@
 #include "kind.h"
 #include "elf_lookup.h"
 #include "go_runtime.h"
+#include "kallsyms.h"
 #include "host.h"
 #include "leakscope.skel.h"
 #include "probes.h"
@@ -324,6 +325,7 @@ cleanup:
 	probes__detach(&links);
 	/* the session's ring buffer reads a map of the skeleton: freed first */
 	session__close(&session);
+	kallsyms__free();
 	unwinder__free(session.unwinder);
 	leakscope_bpf__destroy(session.skel);
 	allocator__free_plan(&plan);
