@@ -83,6 +83,9 @@ struct kind {
 	void (*prune)(const struct kind_source *src, const struct snapshot *snap);
 	/* Frees its objects of the processes in `gone` (sorted tgids). */
 	void (*forget)(const struct kind_source *src, const uint32_t *gone, size_t n);
+	/* Whether rows of `api` count in the kind's totals (the allocator's
+	 * own mappings are shown, but are heap blocks); NULL: all do. */
+	bool (*counted)(uint16_t api);
 	/* Turns sampled totals into estimates; NULL: exact. */
 	void (*estimate)(int64_t *bytes, int64_t *count, int64_t rate);
 	/* After load, before the target runs: what it reads besides the maps

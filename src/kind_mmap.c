@@ -288,6 +288,12 @@ static void stop(void)
 	memset(&mm, 0, sizeof(mm));
 }
 
+/* The allocator's own mappings hold its heap blocks: not counted twice. */
+static bool counted(uint16_t api)
+{
+	return api != LS_API_MMAP_ALLOCATOR && api != LS_API_BRK_ALLOCATOR;
+}
+
 static const char *const programs[] = {"mmap_", NULL};
 
 const struct kind kind_mmap = {
@@ -303,6 +309,7 @@ const struct kind kind_mmap = {
     .configure = configure,
     .gather = gather,
     .forget = forget,
+    .counted = counted,
     .start = start,
     .tick = tick,
     .stop = stop,
