@@ -155,6 +155,16 @@ $(BENCH_BUILD)/noop.bpf.o: tools/bench/noop.bpf.c $(BUILD)/vmlinux.h
 $(BENCH_BUILD)/noop.skel.h: $(BENCH_BUILD)/noop.bpf.o
 	$(BPFTOOL) gen skeleton $< name noop_bpf > $@
 
+$(BENCH_BUILD)/noop_kmem.bpf.o: tools/bench/noop_kmem.bpf.c $(BUILD)/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BENCH_BUILD)/noop_kmem.skel.h: $(BENCH_BUILD)/noop_kmem.bpf.o
+	$(BPFTOOL) gen skeleton $< name noop_kmem_bpf > $@
+
+$(BENCH_BUILD)/noop_kmem: tools/bench/noop_kmem.c $(BENCH_BUILD)/noop_kmem.skel.h
+	$(CC) $(CFLAGS) -I$(BENCH_BUILD) $< -o $@ $(LDFLAGS) $(LDLIBS)
+
 $(BENCH_BUILD)/noop_probes: tools/bench/noop_probes.c $(BENCH_BUILD)/noop.skel.h $(LIB_OBJS)
 	$(CC) $(CFLAGS) -I$(BENCH_BUILD) $< $(LIB_OBJS) -o $@ $(LDFLAGS) $(LDLIBS)
 
@@ -186,7 +196,8 @@ verifier-report: $(BUILD)/verifier-report
 	$(BUILD)/verifier-report
 	$(BUILD)/verifier-report --fp-only
 
-bench: deps all $(BENCH_BUILD)/noop_probes $(BENCH_BUILD)/mallocbench $(BENCH_BUILD)/million
+bench: deps all $(BENCH_BUILD)/noop_probes $(BENCH_BUILD)/mallocbench $(BENCH_BUILD)/million \
+		$(BENCH_BUILD)/pipebench $(BENCH_BUILD)/noop_kmem
 	bash tools/bench/bench.sh $(BUILD)
 
 FORMATTED := src/*.c src/*.h include/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/unit/*.h \

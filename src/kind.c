@@ -42,6 +42,13 @@ bool kind__has_bytes(enum ls_kind id)
 	return k && k->has_bytes;
 }
 
+bool kind__counts(enum ls_kind id, uint16_t api)
+{
+	const struct kind *k = kind__get(id);
+
+	return k && (!k->counted || k->counted(api));
+}
+
 const struct kind *kind__by_name(const char *name, size_t len)
 {
 	int k;

@@ -105,6 +105,9 @@ extern const struct kind kind_heap, kind_fd, kind_thread, kind_goroutine, kind_g
 const struct kind *kind__get(enum ls_kind id);
 const char *kind__name(enum ls_kind id);
 bool kind__has_bytes(enum ls_kind id);
+/* Whether a row of kind `id` made by `api` counts in the kind's totals
+ * (struct kind's counted()). */
+bool kind__counts(enum ls_kind id, uint16_t api);
 /* The kind named by the first `len` bytes of `name`, NULL for none. */
 const struct kind *kind__by_name(const char *name, size_t len);
 /* The kind owning BPF program `prog`, NULL for one of no kind. */

@@ -266,9 +266,7 @@ void report__build(struct report *r, const struct snapshot *snap, uint64_t min_a
 	r->count = merge_alike(r->entries, n);
 	for (i = 0; i < r->count; i++) {
 		struct kind_summary *ks = &r->kind[r->entries[i].row.site.kind % LS_KIND_MAX];
-		const struct kind *kind = kind__get(r->entries[i].row.site.kind);
-
-		if (kind && kind->counted && !kind->counted(r->entries[i].row.site.api))
+		if (!kind__counts(r->entries[i].row.site.kind, r->entries[i].row.site.api))
 			continue;
 		ks->bytes += r->entries[i].row.bytes;
 		ks->count += r->entries[i].row.count;
