@@ -229,8 +229,9 @@ MATRIX_KERNELS ?= 6.1 6.12
 MATRIX_CMD ?= sh tests/matrix/guest-tests.sh $(BUILD)
 # What each matrix kernel runs (the rest runs on the host's): the verifier
 # budget and the refusal fallbacks, heap from the start and by PID, fds and
-# threads, unwinding without frame pointers, a Go target.
-MATRIX_TESTS ?= ^(kernel: |heap: -- command, exact bytes|heap: -p attach|fd/thread: -- command|unwind: -O2 without frame pointers|unwind: fds of a -O2|go: -- command)
+# threads, unwinding without frame pointers, a Go target, kernel allocations
+# and mappings.
+MATRIX_TESTS ?= ^(kernel: |heap: -- command, exact bytes|heap: -p attach|fd/thread: -- command|unwind: -O2 without frame pointers|unwind: fds of a -O2|go: -- command|kmem: |mmap: )
 .PHONY: matrix
 
 # $(value ...): a regex's '$' must reach the guest as it was typed, not as a

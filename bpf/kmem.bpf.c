@@ -81,11 +81,12 @@ static __always_inline __u64 kmem_user_stack(__u32 tgid)
 }
 
 /*
- * The kernel stack in the scratch buffer (zeros after its last frame), with
- * the frames of stored user stack `user` (0: none) after it, stored; its
- * id, 0 when lost. A global function: checked once per program, apart.
+ * The kernel stack in the scratch buffer (zeros after its last frame) from
+ * frame `first` on, with the frames of stored user stack `user` (0: none)
+ * after it, stored; its id in *id, 0 when lost. A global function: checked
+ * once per program, apart.
  */
-__noinline int kmem_stack_store(__u64 user, __u64 *id)
+__noinline int kmem_stack_store(__u64 first, __u64 user, __u64 *id)
 {
 	__u32 zero = 0;
 	struct ls_stack *st = bpf_map_lookup_elem(&kmem_stack_scratch, &zero);
@@ -95,9 +96,16 @@ __noinline int kmem_stack_store(__u64 user, __u64 *id)
 	if (!st || !id)
 		return 0;
 	*id = 0;
+	first &= 7; /* at most KMEM_SCAN - 1 */
 	for (i = 0; i < MAX_STACK_DEPTH; i++) {
-		__u64 ip = st->ips[i];
+		__u64 j = i + first, ip = 0;
 
+		if (j < MAX_STACK_DEPTH) {
+			/* keep the mask the verifier needs */
+			asm volatile("" : "+r"(j));
+			ip = st->ips[j & (MAX_STACK_DEPTH - 1)];
+		}
+		st->ips[i & (MAX_STACK_DEPTH - 1)] = ip;
 		if (!ip)
 			break;
 		h = hash_mix(h, ip);
@@ -123,36 +131,32 @@ __noinline int kmem_stack_store(__u64 user, __u64 *id)
 }
 
 /*
- * Stores the kernel stack from the allocator's caller `call_site` (0: from
- * the first frame) with the user stack `user` after it; its id, 0 when
- * lost. The caller is found in a first short look, the stack taken from it
- * in a second.
+ * Stores the kernel stack from the allocator's caller `call_site` (0: the
+ * function that fired the tracepoint, past this program's frame and
+ * bpf_trace_run*'s) with the user stack `user` after it; its id, 0 when
+ * lost. One walk of the kernel stack (a walk costs more than the rest).
  */
 static __always_inline __u64 kmem_stack(void *ctx, __u64 call_site, __u64 user)
 {
 	__u32 zero = 0;
 	struct ls_stack *st = bpf_map_lookup_elem(&kmem_stack_scratch, &zero);
-	/* without a call site: past this program's frame and the
-	 * tracepoint's (bpf_trace_run*), from the function that fired it */
-	__u64 skip = 2, id = 0;
+	__u64 first = 2, id = 0;
 	long bytes;
 	int i;
 
 	if (!st)
 		return 0;
-	if (call_site) {
-		bytes = bpf_get_stack(ctx, st->ips, KMEM_SCAN * 8, 0);
-		for (i = 0; i < KMEM_SCAN; i++)
-			if (i < bytes / 8 && st->ips[i] == call_site)
-				skip = i;
-	}
 	/* the rest of the buffer is zeroed by the helper */
-	bytes = bpf_get_stack(ctx, st->ips, sizeof(st->ips), skip & 0xff);
+	bytes = bpf_get_stack(ctx, st->ips, sizeof(st->ips), 0);
 	if (bytes <= 0) {
 		count(LS_KIND_KMEM, CNT_STACKS_EMPTY);
 		return 0;
 	}
-	kmem_stack_store(user, &id);
+	if (call_site)
+		for (i = 0; i < KMEM_SCAN; i++)
+			if (st->ips[i] == call_site)
+				first = i;
+	kmem_stack_store(first, user, &id);
 	return id;
 }
 
