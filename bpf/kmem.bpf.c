@@ -225,8 +225,7 @@ int BPF_PROG(kmem_slab_alloc, unsigned long call_site, const void *ptr, struct k
 {
 	if (!ptr)
 		return 0;
-	kmem_acquired(ctx, (__u64)ptr, BPF_CORE_READ(s, size),
-		      LS_API_KMEM_CACHE_ALLOC, call_site);
+	kmem_acquired(ctx, (__u64)ptr, BPF_CORE_READ(s, size), LS_API_KMEM_CACHE_ALLOC, call_site);
 	return 0;
 }
 
@@ -247,8 +246,7 @@ int BPF_PROG(kmem_slab_free, unsigned long call_site, const void *ptr)
 SEC("tp_btf/mm_page_alloc")
 int BPF_PROG(kmem_page_alloc, struct page *page, unsigned int order)
 {
-	kmem_acquired(ctx, (__u64)page, (__u64)PAGE_SIZE << (order & 31),
-		      LS_API_PAGE_ALLOC, 0);
+	kmem_acquired(ctx, (__u64)page, (__u64)PAGE_SIZE << (order & 31), LS_API_PAGE_ALLOC, 0);
 	return 0;
 }
 

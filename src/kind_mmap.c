@@ -28,8 +28,8 @@ struct range {
 
 struct space {
 	uint32_t tgid;
-	bool seen_exec; /* its image began while traced: its break starts at start_brk */
-	uint64_t brk;	/* the break, 0: not known yet */
+	bool seen_exec;	 /* its image began while traced: its break starts at start_brk */
+	uint64_t brk;	 /* the break, 0: not known yet */
 	struct range *v; /* sorted by start, disjoint */
 	size_t n, cap;
 };
@@ -150,11 +150,9 @@ static uint64_t page_up(uint64_t len)
 static void apply(const struct ls_mmap_event *e)
 {
 	struct space *s = space_of(e->tgid);
-	struct ls_totals_key where = {.site = {.stack_id = e->stack_id,
-					       .tgid = e->tgid,
-					       .kind = LS_KIND_MMAP,
-					       .api = e->api},
-				      .gen = e->gen};
+	struct ls_totals_key where = {
+	    .site = {.stack_id = e->stack_id, .tgid = e->tgid, .kind = LS_KIND_MMAP, .api = e->api},
+	    .gen = e->gen};
 
 	switch (e->op) {
 	case LS_MMAP_MAP:
@@ -206,7 +204,8 @@ static void configure(const struct kind_source *src, bool traced)
 
 static int start(const struct kind_source *src)
 {
-	mm.events = ring_buffer__new(bpf_map__fd(src->skel->maps.mmap_events), on_event, NULL, NULL);
+	mm.events =
+	    ring_buffer__new(bpf_map__fd(src->skel->maps.mmap_events), on_event, NULL, NULL);
 	if (!mm.events) {
 		ls_error("cannot read the mmap events: %s", strerror(errno));
 		return LS_EXIT_KERNEL;
@@ -223,8 +222,8 @@ static void tick(const struct kind_source *src)
 
 static int by_key(const void *a, const void *b)
 {
-	return memcmp(&((const struct totals_entry *)a)->key, &((const struct totals_entry *)b)->key,
-		      sizeof(struct ls_totals_key));
+	return memcmp(&((const struct totals_entry *)a)->key,
+		      &((const struct totals_entry *)b)->key, sizeof(struct ls_totals_key));
 }
 
 /* The ranges added up per site and generation. */
