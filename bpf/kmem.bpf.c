@@ -212,34 +212,55 @@ static __always_inline void kmem_acquired(void *ctx, __u64 addr, __u64 size, enu
 	count(LS_KIND_KMEM, CNT_ACQUIRED);
 }
 
-SEC("tp_btf/kmalloc")
-int BPF_PROG(kmem_kmalloc, unsigned long call_site, const void *ptr, size_t bytes_req,
-	     size_t bytes_alloc)
+/*
+ * Argument `i` of the tracepoint, a `void *`, as a number. 6.1's verifier
+ * refuses to load a `void *` argument of a tp_btf program ("type UNKNOWN is
+ * not a struct"; later kernels read it as a scalar): read from the array of
+ * arguments as memory, it is the same number on every kernel. Arguments of
+ * other types are read directly.
+ */
+static __always_inline __u64 kmem_ptr_arg(__u64 *ctx, int i)
 {
-	kmem_acquired(ctx, (__u64)ptr, bytes_alloc, LS_API_KMALLOC, call_site);
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), ctx + i);
+	return v;
+}
+
+/* kmalloc(call_site, ptr, bytes_req, bytes_alloc, gfp_flags, node) */
+SEC("tp_btf/kmalloc")
+int kmem_kmalloc(__u64 *ctx)
+{
+	kmem_acquired(ctx, kmem_ptr_arg(ctx, 1), ctx[3], LS_API_KMALLOC, ctx[0]);
 	return 0;
 }
 
+/* kmem_cache_alloc(call_site, ptr, s, gfp_flags, node) */
 SEC("tp_btf/kmem_cache_alloc")
-int BPF_PROG(kmem_slab_alloc, unsigned long call_site, const void *ptr, struct kmem_cache *s)
+int kmem_slab_alloc(__u64 *ctx)
 {
+	struct kmem_cache *s = (struct kmem_cache *)ctx[2];
+	__u64 ptr = kmem_ptr_arg(ctx, 1);
+
 	if (!ptr)
 		return 0;
-	kmem_acquired(ctx, (__u64)ptr, BPF_CORE_READ(s, size), LS_API_KMEM_CACHE_ALLOC, call_site);
+	kmem_acquired(ctx, ptr, BPF_CORE_READ(s, size), LS_API_KMEM_CACHE_ALLOC, ctx[0]);
 	return 0;
 }
 
+/* kfree(call_site, ptr) */
 SEC("tp_btf/kfree")
-int BPF_PROG(kmem_kfree, unsigned long call_site, const void *ptr)
+int kmem_kfree(__u64 *ctx)
 {
-	kmem_release((__u64)ptr);
+	kmem_release(kmem_ptr_arg(ctx, 1));
 	return 0;
 }
 
+/* kmem_cache_free(call_site, ptr, s) */
 SEC("tp_btf/kmem_cache_free")
-int BPF_PROG(kmem_slab_free, unsigned long call_site, const void *ptr)
+int kmem_slab_free(__u64 *ctx)
 {
-	kmem_release((__u64)ptr);
+	kmem_release(kmem_ptr_arg(ctx, 1));
 	return 0;
 }
 
@@ -257,17 +278,19 @@ int BPF_PROG(kmem_page_free, struct page *page)
 	return 0;
 }
 
+/* percpu_alloc_percpu(call_site, reserved, is_atomic, size, align,
+ * base_addr, off, ptr, bytes_alloc, gfp_flags) */
 SEC("tp_btf/percpu_alloc_percpu")
-int BPF_PROG(kmem_percpu_alloc, unsigned long call_site, bool reserved, bool is_atomic, size_t size,
-	     size_t align, void *base_addr, int off, void *ptr, size_t bytes_alloc)
+int kmem_percpu_alloc(__u64 *ctx)
 {
-	kmem_acquired(ctx, (__u64)ptr, bytes_alloc, LS_API_PERCPU_ALLOC, call_site);
+	kmem_acquired(ctx, kmem_ptr_arg(ctx, 7), ctx[8], LS_API_PERCPU_ALLOC, ctx[0]);
 	return 0;
 }
 
+/* percpu_free_percpu(base_addr, off, ptr) */
 SEC("tp_btf/percpu_free_percpu")
-int BPF_PROG(kmem_percpu_free, void *base_addr, int off, void *ptr)
+int kmem_percpu_free(__u64 *ctx)
 {
-	kmem_release((__u64)ptr);
+	kmem_release(kmem_ptr_arg(ctx, 2));
 	return 0;
 }
