@@ -60,3 +60,24 @@ t_mmap_allocator() {
 	expect_eq "the user's mappings still exact" 20480 "$(folded_value "$T/f" "main;map_keep;mmap")"
 }
 run_test "mmap: the allocator's own mappings shown as such, not counted twice" t_mmap_allocator
+
+t_kmem_host() {
+	"$LEAKSCOPE" -v --comm kmem_mmap --kinds kmem -i 600 --folded-value count --folded "$T/f" \
+		>"$T/out" 2>"$T/err" &
+	local ls=$!
+	wait_for "$T/err" "tracing the host" 20
+	"$FIX/kmem_mmap" >"$T/fix" 2>&1 &
+	local fix=$!
+	wait_for "$T/fix" "^leaked" 60
+	kill -INT "$ls"
+	wait "$ls"
+	expect_eq "leakscope exit code" 0 $?
+	wait "$fix"
+	# -a reads a process's unwind tables only once a report names it: the
+	# walk through libc's pipe() wrapper is by frame pointers, which skip
+	# its caller. All 50 at alloc_pipe_info: the 50 of the closed pipes
+	# are gone.
+	expect_eq "-a: the process of that name, 50 kmallocs at alloc_pipe_info" 50 \
+		"$(kmem_sum "$T/f" ';main;(hold_pipes;)?pipe2?;.*;alloc_pipe_info;kmalloc ')"
+}
+run_test "kmem: -a --comm: the kernel allocations of the processes of that name" t_kmem_host
