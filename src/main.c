@@ -217,6 +217,10 @@ static int start_unwinder(struct session *s, const struct options *opt, const st
 	}
 	for (size_t i = 0; i < plan->count; i++)
 		unwinder__add_path(s->unwinder, plan->points[i].binary);
+	/* and the libraries not probed: a kernel allocation's user stack is
+	 * walked through libc's system call wrappers from the first call */
+	for (size_t i = 0; t->spawned && i < plan->nobjects; i++)
+		unwinder__add_path(s->unwinder, plan->objects[i]);
 	return 0;
 }
 
