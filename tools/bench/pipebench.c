@@ -44,8 +44,8 @@ int main(int argc, char **argv)
 		signal(SIGUSR1, on_usr1);
 		printf("ready\n");
 		fflush(stdout);
-		while (!go)
-			pause();
+		while (!go) /* not pause(): a signal before it would be missed */
+			usleep(1000);
 	}
 	start = now_ns();
 	end = start + (uint64_t)(secs * 1e9);
