@@ -57,7 +57,7 @@ $(BUILD)/vmlinux.h:
 	@mkdir -p $(@D)
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/leakscope.h $(BUILD)/vmlinux.h
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/*.h) $(BUILD)/vmlinux.h
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -79,7 +79,7 @@ $(BUILD)/leakscope.bpf.o: $(BPF_OBJS)
 $(BUILD)/leakscope.skel.h: $(BUILD)/leakscope.bpf.o
 	$(BPFTOOL) gen skeleton $< name leakscope_bpf > $@
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) include/leakscope.h $(BUILD)/leakscope.skel.h
+$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) $(wildcard include/*.h) $(BUILD)/leakscope.skel.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -170,6 +170,16 @@ $(BENCH_BUILD)/noop.bpf.o: tools/bench/noop.bpf.c $(BUILD)/vmlinux.h
 $(BENCH_BUILD)/noop.skel.h: $(BENCH_BUILD)/noop.bpf.o
 	$(BPFTOOL) gen skeleton $< name noop_bpf > $@
 
+$(BENCH_BUILD)/noop_kmem.bpf.o: tools/bench/noop_kmem.bpf.c $(BUILD)/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BENCH_BUILD)/noop_kmem.skel.h: $(BENCH_BUILD)/noop_kmem.bpf.o
+	$(BPFTOOL) gen skeleton $< name noop_kmem_bpf > $@
+
+$(BENCH_BUILD)/noop_kmem: tools/bench/noop_kmem.c $(BENCH_BUILD)/noop_kmem.skel.h
+	$(CC) $(CFLAGS) -I$(BENCH_BUILD) $< -o $@ $(LDFLAGS) $(LDLIBS)
+
 $(BENCH_BUILD)/noop_probes: tools/bench/noop_probes.c $(BENCH_BUILD)/noop.skel.h $(LIB_OBJS)
 	$(CC) $(CFLAGS) -I$(BENCH_BUILD) $< $(LIB_OBJS) -o $@ $(LDFLAGS) $(LDLIBS)
 
@@ -201,7 +211,8 @@ verifier-report: $(BUILD)/verifier-report
 	$(BUILD)/verifier-report
 	$(BUILD)/verifier-report --fp-only
 
-bench: deps all $(BENCH_BUILD)/noop_probes $(BENCH_BUILD)/mallocbench $(BENCH_BUILD)/million
+bench: deps all $(BENCH_BUILD)/noop_probes $(BENCH_BUILD)/mallocbench $(BENCH_BUILD)/million \
+		$(BENCH_BUILD)/pipebench $(BENCH_BUILD)/noop_kmem
 	bash tools/bench/bench.sh $(BUILD)
 
 FORMATTED := src/*.c src/*.h include/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/unit/*.h \
@@ -233,8 +244,9 @@ MATRIX_KERNELS ?= 6.1 6.12
 MATRIX_CMD ?= sh tests/matrix/guest-tests.sh $(BUILD)
 # What each matrix kernel runs (the rest runs on the host's): the verifier
 # budget and the refusal fallbacks, heap from the start and by PID, fds and
-# threads, unwinding without frame pointers, a Go target.
-MATRIX_TESTS ?= ^(kernel: |heap: -- command, exact bytes|heap: -p attach|fd/thread: -- command|unwind: -O2 without frame pointers|unwind: fds of a -O2|go: -- command|fd/thread: what the process held|check: a command leaking fds)
+# threads, unwinding without frame pointers, a Go target, what a process
+# holds at exit and --check, kernel allocations and mappings.
+MATRIX_TESTS ?= ^(kernel: |heap: -- command, exact bytes|heap: -p attach|fd/thread: -- command|unwind: -O2 without frame pointers|unwind: fds of a -O2|go: -- command|fd/thread: what the process held|check: a command leaking fds|kmem: |mmap: )
 .PHONY: matrix
 
 # $(value ...): a regex's '$' must reach the guest as it was typed, not as a

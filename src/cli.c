@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "cli_usage.h"
 #include "cli_value.h"
+#include "kind.h"
 #include "names.h"
 #include "unwind.h"
 #include "util.h"
@@ -103,7 +104,7 @@ static void set_defaults(struct options *opt)
 	opt->max_objects = 1 << 20;
 	opt->max_stacks = 16384;
 	opt->max_sites = 65536;
-	opt->kinds = (1u << LS_KIND_MAX) - 1;
+	opt->kinds = kinds__default();
 	opt->unwind = LS_UNWIND_AUTO;
 	opt->unwind_depth = MAX_STACK_DEPTH;
 	opt->unwind_rows = 1 << 20;

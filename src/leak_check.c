@@ -37,6 +37,8 @@ static bool is_leak(const struct report_entry *e)
 {
 	const struct kind *k = kind__get(e->row.site.kind);
 
+	if (!kind__counts(e->row.site.kind, e->row.site.api))
+		return false; /* not the program's own (an allocator's mapping) */
 	if (e->verdict.kind == VERDICT_GROWING)
 		return true;
 	return k && k->leak_at_exit && e->row.count >= k->leak_at_exit;

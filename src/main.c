@@ -23,6 +23,7 @@
 #include "kind.h"
 #include "elf_lookup.h"
 #include "go_runtime.h"
+#include "kallsyms.h"
 #include "host.h"
 #include "leakscope.skel.h"
 #include "probes.h"
@@ -222,6 +223,10 @@ static int start_unwinder(struct session *s, const struct options *opt, const st
 	}
 	for (size_t i = 0; i < plan->count; i++)
 		unwinder__add_path(s->unwinder, plan->points[i].binary);
+	/* and the libraries not probed: a kernel allocation's user stack is
+	 * walked through libc's system call wrappers from the first call */
+	for (size_t i = 0; t->spawned && i < plan->nobjects; i++)
+		unwinder__add_path(s->unwinder, plan->objects[i]);
 	return 0;
 }
 
@@ -365,6 +370,7 @@ cleanup:
 	probes__detach(&links);
 	/* the session's ring buffer reads a map of the skeleton: freed first */
 	session__close(&session);
+	kallsyms__free();
 	unwinder__free(session.unwinder);
 	leakscope_bpf__destroy(session.skel);
 	allocator__free_plan(&plan);

@@ -23,6 +23,8 @@
 
 int session__start(struct session *s)
 {
+	struct kind_source src;
+
 	s->start_ns = monotonic_ns();
 	s->verdicts = verdicts__new(s->opt->window);
 	if (s->opt->json_path) {
@@ -54,7 +56,8 @@ int session__start(struct session *s)
 		ls_error("cannot read BPF events: %s", strerror(errno));
 		return LS_EXIT_KERNEL;
 	}
-	return 0;
+	src = session__source(s);
+	return kinds__start(&src);
 }
 
 /*
@@ -150,6 +153,7 @@ int session__run(struct session *s)
 	uint64_t interval = opt->interval * 1e9;
 	uint64_t next_report = s->start_ns + interval;
 	uint64_t deadline = opt->duration > 0 ? s->start_ns + (uint64_t)(opt->duration * 1e9) : 0;
+	struct kind_source src;
 	int rc;
 
 	while (!*s->stop) {
@@ -162,6 +166,8 @@ int session__run(struct session *s)
 		if (wait_until(s, wake))
 			break;
 		follow__tick(s);
+		src = session__source(s);
+		kinds__tick(&src);
 		now = monotonic_ns();
 		if (deadline && now >= deadline)
 			break;
@@ -176,6 +182,8 @@ int session__run(struct session *s)
 	}
 	ring_buffer__consume(s->events);
 	follow__tick(s);
+	src = session__source(s);
+	kinds__tick(&src);
 	return emit_report(s, true);
 }
 
@@ -189,6 +197,7 @@ void session__close(struct session *s)
 	free(s->images);
 	attached_places__free(&s->places);
 	ring_buffer__free(s->events);
+	kinds__stop(s->opt->kinds);
 	report_history__free(&s->history);
 	http_server__stop(s->http);
 	push__free(s->push);

@@ -218,3 +218,7 @@ for mode in fp dwarf auto; do
 		"$(cat "$W/quality.--unwind$mode" 2>/dev/null)"
 done
 echo "unwinding by tables costs $(ratio "${NS[unwind.dwarf]}" "${NS[unwind.fp]}")x a frame-pointer walk per event (goal: <= 1.5x)"
+
+# Kernel allocations (--kinds kmem) on a system-call-heavy workload.
+echo
+bash "$(dirname "$0")/kmem_bench.sh" "$B" "$SECS" "$ROUNDS"

@@ -1,0 +1,107 @@
+#!/bin/bash
+# The kmem kind's cost on a system-call-heavy workload (pipe() + close, two
+# kmallocs and more per pipe): ns per pipe untraced, with no-op programs at
+# the same tracepoints (the floor), with leakscope --kinds kmem on the
+# process and on the whole kernel (-a), and bcc's memleak (kernel mode, no
+# -p) when Debian's bpfcc-tools runs here. Run by bench.sh; alone:
+#
+# Usage: tools/bench/kmem_bench.sh BUILD_DIR [SECONDS_PER_RUN [ROUNDS]]
+set -u
+B=$(cd "${1:-build}" && pwd)
+SECS=${2:-3}
+ROUNDS=${3:-3}
+LS=$B/leakscope
+PB=$B/bench/pipebench
+NOOP=$B/bench/noop_kmem
+W=$(mktemp -d /tmp/leakscope-kbench.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+
+wait_line() { # wait_line FILE REGEX SECONDS [PID]
+	local i=0
+	while ! grep -Eq -- "$2" "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -ge $(($3 * 20)) ] && return 1
+		[ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null && return 1
+		sleep 0.05
+	done
+}
+
+stop() { kill -INT "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+
+run_pipe() { # run_pipe TRACER: ns per pipe made and closed, or "n/a"
+	local bench tr="" ready="" ns
+	"$PB" --wait "$SECS" >"$W/pb.out" 2>&1 &
+	bench=$!
+	wait_line "$W/pb.out" '^ready' 10 || { kill "$bench"; echo n/a; return; }
+	case $1 in
+	untraced) ;;
+	noop) "$NOOP" >"$W/tr.out" 2>&1 & tr=$! ready='^attached' ;;
+	leakscope) "$LS" -v -i 3600 --kinds kmem -p "$bench" >"$W/tr.out" 2>&1 &
+		tr=$! ready='tracing PID' ;;
+	leakscope-all) "$LS" -v -i 3600 -a --kinds kmem >"$W/tr.out" 2>&1 &
+		tr=$! ready='tracing the host' ;;
+	memleak) memleak-bpfcc 3600 >"$W/tr.out" 2>&1 &
+		tr=$! ready='Attaching to kernel allocators' ;;
+	esac
+	if [ -n "$tr" ] && ! wait_line "$W/tr.out" "$ready" 120 "$tr"; then
+		[ "$1" = memleak ] && head -c 300 "$W/tr.out" | tr '\n' ' ' >"$W/why"
+		stop "$tr"
+		kill "$bench" 2>/dev/null
+		wait "$bench" 2>/dev/null
+		echo n/a
+		return
+	fi
+	kill -USR1 "$bench"
+	wait "$bench"
+	[ -n "$tr" ] && stop "$tr"
+	ns=$(sed -n 's/^ns\/pair //p' "$W/pb.out")
+	echo "${ns:-n/a}"
+}
+
+median() {
+	printf '%s\n' "$@" | grep -E '^[0-9.]+$' | sort -g |
+		awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "n/a" }'
+}
+
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }'
+}
+
+declare -A NS
+TRACERS="untraced noop leakscope leakscope-all memleak"
+for round in $(seq "$ROUNDS"); do
+	for tracer in $TRACERS; do
+		if [ "$tracer" = memleak ] &&
+			{ ! command -v memleak-bpfcc >/dev/null 2>&1 || [ -s "$W/why" ]; }; then
+			continue
+		fi
+		NS[$tracer]="${NS[$tracer]:-} $(run_pipe "$tracer")"
+	done
+done
+printf "%-44s %12s %10s\n" "kmem: pipe() + close" "ns/pipe" "x floor"
+for tracer in $TRACERS; do
+	# shellcheck disable=SC2086 # the runs' values, one word each
+	NS[$tracer]=$(median ${NS[$tracer]:-n/a})
+done
+floor=${NS[noop]}
+for tracer in $TRACERS; do
+	case $tracer in
+	untraced) name="untraced" ;;
+	noop) name="no-op programs, same tracepoints (floor)" ;;
+	leakscope) name="leakscope --kinds kmem -p" ;;
+	leakscope-all) name="leakscope -a --kinds kmem (whole kernel)" ;;
+	memleak) name="bcc memleak-bpfcc (kernel)" ;;
+	esac
+	v=${NS[$tracer]}
+	if [ "$v" = n/a ] && [ "$tracer" = memleak ]; then
+		v=unavailable
+		if ! command -v memleak-bpfcc >/dev/null 2>&1; then
+			name="$name (not installed)"
+		elif [ -s "$W/why" ]; then
+			name="$name (did not start: $(cut -c1-60 "$W/why"))"
+		fi
+	fi
+	printf "%-44s %12s %10s\n" "$name" "$v" "$(ratio "$v" "$floor")"
+done
+echo "kmem: leakscope -p $(ratio "${NS[leakscope]}" "${NS[untraced]}")x untraced," \
+	"-a $(ratio "${NS[leakscope-all]}" "${NS[untraced]}")x untraced"
