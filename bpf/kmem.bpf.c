@@ -14,6 +14,7 @@
  * their BTF); tp_btf reads them as the kernel passes them.
  */
 #include "call_state.bpf.h"
+#include "goroutine.bpf.h"
 
 #define PF_KTHREAD 0x00200000
 #define PAGE_SIZE  4096
@@ -77,7 +78,7 @@ static __always_inline __u64 kmem_user_stack(__u32 tgid)
 		return id;
 	return capture_regs_stack(LS_KIND_KMEM, tgid, BPF_CORE_READ(regs, ip),
 				  BPF_CORE_READ(regs, sp), BPF_CORE_READ(regs, bp),
-				  BPF_CORE_READ(regs, r14));
+				  goroutine_creator(BPF_CORE_READ(regs, r14)));
 }
 
 /*

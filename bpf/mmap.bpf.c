@@ -11,6 +11,7 @@
  * so, and its bytes are the heap kind's blocks already.
  */
 #include "call_state.bpf.h"
+#include "goroutine.bpf.h"
 #include "mmap.h"
 
 enum {
@@ -36,7 +37,8 @@ static __always_inline __u64 mmap_site(struct pt_regs *regs, __u32 tgid, __u16 *
 		*api = *api == LS_API_BRK ? LS_API_BRK_ALLOCATOR : LS_API_MMAP_ALLOCATOR;
 	if (id)
 		return id;
-	return capture_regs_stack(LS_KIND_MMAP, tgid, regs->ip, regs->sp, regs->bp, regs->r14);
+	return capture_regs_stack(LS_KIND_MMAP, tgid, regs->ip, regs->sp, regs->bp,
+				  goroutine_creator(regs->r14));
 }
 
 static __always_inline void mmap_send(const struct ls_mmap_event *e)
