@@ -67,7 +67,8 @@ static void load(void)
 		syms[nsyms++].module = intern_module(n == 4 ? mod : "[kernel]");
 	}
 	fclose(f);
-	qsort(syms, nsyms, sizeof(*syms), by_addr);
+	if (nsyms) /* qsort(NULL, 0) is undefined */
+		qsort(syms, nsyms, sizeof(*syms), by_addr);
 }
 
 bool kallsyms__resolve(uint64_t addr, struct frame *out)
