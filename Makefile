@@ -183,12 +183,12 @@ $(BENCH_BUILD)/noop_kmem: tools/bench/noop_kmem.c $(BENCH_BUILD)/noop_kmem.skel.
 $(BENCH_BUILD)/noop_probes: tools/bench/noop_probes.c $(BENCH_BUILD)/noop.skel.h $(LIB_OBJS)
 	$(CC) $(CFLAGS) -I$(BENCH_BUILD) $< $(LIB_OBJS) -o $@ $(LDFLAGS) $(LDLIBS)
 
-$(BENCH_BUILD)/%: tools/bench/%.c
+$(BENCH_BUILD)/%: tools/bench/%.c tools/bench/bench_clock.h
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) $< -o $@
 
 # its "new" workload calls libstdc++'s operators
-$(BENCH_BUILD)/mallocbench: tools/bench/mallocbench.c
+$(BENCH_BUILD)/mallocbench: tools/bench/mallocbench.c tools/bench/bench_clock.h
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) $< -o $@ -lstdc++
 
@@ -217,7 +217,7 @@ bench: deps all $(BENCH_BUILD)/noop_probes $(BENCH_BUILD)/mallocbench $(BENCH_BU
 
 FORMATTED := src/*.c src/*.h include/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/unit/*.h \
 	     tests/unit/fixtures/*.c tests/fuzz/*.c tests/fixtures/*.c tests/fixtures/*.cc \
-	     tools/bench/*.c tools/*.c
+	     tools/bench/*.c tools/bench/*.h tools/*.c
 
 lint:
 	clang-format --dry-run -Werror $(FORMATTED)

@@ -17,23 +17,7 @@ MB=$B/bench/mallocbench
 NOOP=$B/bench/noop_probes
 W=$(mktemp -d /tmp/leakscope-bench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-
-# wait_line FILE REGEX SECONDS [PID]: 0 once a line of FILE matches; 1 after
-# SECONDS, or as soon as process PID (the one writing FILE) is gone
-wait_line() {
-	local i=0
-	while ! grep -Eq -- "$2" "$1" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -ge $(($3 * 20)) ] && return 1
-		[ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null && return 1
-		sleep 0.05
-	done
-}
-
-stop() { # stop PID: SIGINT, then wait for it
-	kill -INT "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-}
+. "$(dirname "$0")/lib.sh"
 
 # run_micro WORKLOAD TRACER: prints ns per malloc/free pair, or "n/a"
 run_micro() {
@@ -70,15 +54,6 @@ run_micro() {
 	[ -n "$tr" ] && stop "$tr"
 	ns=$(sed -n 's/^ns\/pair //p' "$W/mb.out")
 	echo "${ns:-n/a}"
-}
-
-median() { # median VALUE...: of those that are numbers, or "n/a"
-	printf '%s\n' "$@" | grep -E '^[0-9.]+$' | sort -g |
-		awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "n/a" }'
-}
-
-ratio() { # ratio A B: A/B with two decimals, or "-"
-	awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }'
 }
 
 have_memleak() {

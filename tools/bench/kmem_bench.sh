@@ -15,18 +15,7 @@ PB=$B/bench/pipebench
 NOOP=$B/bench/noop_kmem
 W=$(mktemp -d /tmp/leakscope-kbench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-
-wait_line() { # wait_line FILE REGEX SECONDS [PID]
-	local i=0
-	while ! grep -Eq -- "$2" "$1" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -ge $(($3 * 20)) ] && return 1
-		[ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null && return 1
-		sleep 0.05
-	done
-}
-
-stop() { kill -INT "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+. "$(dirname "$0")/lib.sh"
 
 run_pipe() { # run_pipe TRACER: ns per pipe made and closed, or "n/a"
 	local bench tr="" ready="" ns
@@ -56,15 +45,6 @@ run_pipe() { # run_pipe TRACER: ns per pipe made and closed, or "n/a"
 	[ -n "$tr" ] && stop "$tr"
 	ns=$(sed -n 's/^ns\/pair //p' "$W/pb.out")
 	echo "${ns:-n/a}"
-}
-
-median() {
-	printf '%s\n' "$@" | grep -E '^[0-9.]+$' | sort -g |
-		awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "n/a" }'
-}
-
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }'
 }
 
 declare -A NS
