@@ -163,16 +163,13 @@ fuzz: $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 BENCH_BUILD := $(BUILD)/bench
 BENCH_CFLAGS := -O2 -g -fno-omit-frame-pointer -Wall -Wextra -Werror
 
-$(BENCH_BUILD)/noop.bpf.o: tools/bench/noop.bpf.c $(BUILD)/vmlinux.h
+# the floors' programs (tools/bench/noop*.bpf.c)
+$(BENCH_BUILD)/%.bpf.o: tools/bench/%.bpf.c tools/bench/noop.bpf.h $(BUILD)/vmlinux.h
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BENCH_BUILD)/noop.skel.h: $(BENCH_BUILD)/noop.bpf.o
 	$(BPFTOOL) gen skeleton $< name noop_bpf > $@
-
-$(BENCH_BUILD)/noop_kmem.bpf.o: tools/bench/noop_kmem.bpf.c $(BUILD)/vmlinux.h
-	@mkdir -p $(@D)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BENCH_BUILD)/noop_kmem.skel.h: $(BENCH_BUILD)/noop_kmem.bpf.o
 	$(BPFTOOL) gen skeleton $< name noop_kmem_bpf > $@

@@ -3,17 +3,7 @@
  * The kmem kind's floor: programs that do nothing at the tracepoints it
  * attaches to (every kernel allocation and free on the machine).
  */
-#include "vmlinux.h"
-#include <bpf/bpf_helpers.h>
-
-char LICENSE[] SEC("license") = "GPL";
-
-#define NOOP(sec, name)                                                                            \
-	SEC(sec)                                                                                   \
-	int name(void *ctx)                                                                        \
-	{                                                                                          \
-		return 0;                                                                          \
-	}
+#include "noop.bpf.h"
 
 NOOP("tp_btf/kmalloc", noop_kmalloc)
 NOOP("tp_btf/kmem_cache_alloc", noop_cache_alloc)
