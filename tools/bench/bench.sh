@@ -21,7 +21,7 @@ trap 'rm -rf "$W"' EXIT
 
 # run_micro WORKLOAD TRACER: prints ns per malloc/free pair, or "n/a"
 run_micro() {
-	local workload=$1 tracer=$2 bench tr="" ready="" ns
+	local workload=$1 tracer=$2 bench tr="" ready=""
 	"$MB" --wait "$workload" "$SECS" >"$W/mb.out" 2>&1 &
 	bench=$!
 	wait_line "$W/mb.out" '^ready' 10 || { kill "$bench"; echo n/a; return; }
@@ -40,20 +40,9 @@ run_micro() {
 		memleak-bpfcc -p "$bench" 3600 >"$W/tr.out" 2>&1 &
 		tr=$! ready='Attaching to pid' ;;
 	esac
-	# bcc compiles its programs first: give it time
-	if [ -n "$tr" ] && ! wait_line "$W/tr.out" "$ready" 120 "$tr"; then
-		grep -q "kernel headers" "$W/tr.out" && echo "no kernel headers" >"$W/why"
-		stop "$tr"
-		kill "$bench" 2>/dev/null
-		wait "$bench" 2>/dev/null
-		echo n/a
-		return
-	fi
-	kill -USR1 "$bench"
-	wait "$bench"
-	[ -n "$tr" ] && stop "$tr"
-	ns=$(sed -n 's/^ns\/pair //p' "$W/mb.out")
-	echo "${ns:-n/a}"
+	# bcc compiles its programs first: timed_run gives it time
+	timed_run "$bench" "$tr" "$ready" "$W/mb.out" ||
+		{ grep -q "kernel headers" "$W/tr.out" && echo "no kernel headers" >"$W/why"; }
 }
 
 have_memleak() {

@@ -18,7 +18,7 @@ trap 'rm -rf "$W"' EXIT
 . "$(dirname "$0")/lib.sh"
 
 run_pipe() { # run_pipe TRACER: ns per pipe made and closed, or "n/a"
-	local bench tr="" ready="" ns
+	local bench tr="" ready=""
 	"$PB" --wait "$SECS" >"$W/pb.out" 2>&1 &
 	bench=$!
 	wait_line "$W/pb.out" '^ready' 10 || { kill "$bench"; echo n/a; return; }
@@ -32,19 +32,8 @@ run_pipe() { # run_pipe TRACER: ns per pipe made and closed, or "n/a"
 	memleak) memleak-bpfcc 3600 >"$W/tr.out" 2>&1 &
 		tr=$! ready='Attaching to kernel allocators' ;;
 	esac
-	if [ -n "$tr" ] && ! wait_line "$W/tr.out" "$ready" 120 "$tr"; then
-		[ "$1" = memleak ] && head -c 300 "$W/tr.out" | tr '\n' ' ' >"$W/why"
-		stop "$tr"
-		kill "$bench" 2>/dev/null
-		wait "$bench" 2>/dev/null
-		echo n/a
-		return
-	fi
-	kill -USR1 "$bench"
-	wait "$bench"
-	[ -n "$tr" ] && stop "$tr"
-	ns=$(sed -n 's/^ns\/pair //p' "$W/pb.out")
-	echo "${ns:-n/a}"
+	timed_run "$bench" "$tr" "$ready" "$W/pb.out" ||
+		{ [ "$1" = memleak ] && head -c 300 "$W/tr.out" | tr '\n' ' ' >"$W/why"; }
 }
 
 declare -A NS

@@ -25,3 +25,23 @@ median() { # median VALUE...: of those that are numbers, or "n/a"
 ratio() { # ratio A B: A/B with two decimals, or "-"
 	awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }'
 }
+
+# timed_run BENCH TRACER READY OUT: once TRACER (a PID, or "" for none) has
+# printed READY in $W/tr.out, lets the waiting workload BENCH go (SIGUSR1)
+# and prints the "ns/pair N" it wrote to OUT, or "n/a"; when the tracer
+# never got ready: both stopped, "n/a", status 1 ($W/tr.out says why).
+timed_run() {
+	local bench=$1 tr=$2 ready=$3 out=$4 ns
+	if [ -n "$tr" ] && ! wait_line "$W/tr.out" "$ready" 120 "$tr"; then
+		stop "$tr"
+		kill "$bench" 2>/dev/null
+		wait "$bench" 2>/dev/null
+		echo n/a
+		return 1
+	fi
+	kill -USR1 "$bench"
+	wait "$bench"
+	[ -n "$tr" ] && stop "$tr"
+	ns=$(sed -n 's/^ns\/pair //p' "$out")
+	echo "${ns:-n/a}"
+}
