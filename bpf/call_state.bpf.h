@@ -39,7 +39,7 @@ struct call_state {
 	__u32 alloc_api;
 	/* The kinds stack_id was counted to (1 << kind), and how it was
 	 * taken: counted the same to the next kind that takes it. */
-	__u8 stack_kinds;
+	__u16 stack_kinds;
 	struct stack_outcome stack_how;
 };
 
@@ -50,7 +50,7 @@ struct {
 	__type(value, struct call_state);
 } call_states SEC(".maps") __weak;
 
-_Static_assert(LS_KIND_MAX <= 8, "call_state.stack_kinds holds a bit per kind");
+_Static_assert(LS_KIND_MAX <= 16, "call_state.stack_kinds holds a bit per kind");
 
 /* The state of `task`, the current one (bpf_get_current_task_btf(), which
  * each program calls once: a helper call costs ~10 ns); NULL when it has

@@ -52,6 +52,8 @@ OBJECT_MAP(thread_objects, 65536);
 OBJECT_MAP(goroutine_objects, 65536);
 /* Sampled Go heap objects (bpf/go.bpf.c) */
 OBJECT_MAP(go_heap_objects, 1 << 20);
+/* Live Go runtime timers (bpf/timer.bpf.c) */
+OBJECT_MAP(timer_objects, 65536);
 
 /* Processes traced by the tracepoint programs (which see every process):
  * tgid -> 1. Userspace adds the target; --follow-forks adds its children. */
@@ -184,6 +186,8 @@ static __always_inline void *object_map(enum ls_kind kind)
 		return &goroutine_objects;
 	case LS_KIND_GO_HEAP:
 		return &go_heap_objects;
+	case LS_KIND_TIMER:
+		return &timer_objects;
 	default:
 		return NULL;
 	}

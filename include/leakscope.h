@@ -25,6 +25,9 @@ enum ls_kind {
 	LS_KIND_THREAD,	   /* threads, by tid */
 	LS_KIND_GOROUTINE, /* goroutines, by g pointer */
 	LS_KIND_GO_HEAP,   /* sampled Go heap objects, by address */
+	LS_KIND_TIMER,	   /* live Go runtime timers, by *runtime.timer */
+	LS_KIND_KMEM,	   /* kernel allocations, by address (pages: struct page) */
+	LS_KIND_MMAP,	   /* memory mappings, by range (userspace keeps them) */
 	LS_KIND_GROWTH,	   /* -a: anonymous memory first touched, sampled page faults */
 	LS_KIND_MAX,
 };
@@ -90,6 +93,20 @@ enum ls_api {
 	 * allocations are made by runtime.mallocgc */
 	LS_API_GO_NEWPROC,
 	LS_API_GO_MALLOC,
+	/* Go timers: started (time.NewTimer...), restarted (Reset, time.Sleep) */
+	LS_API_GO_ADDTIMER,
+	LS_API_GO_MODTIMER,
+	/* kernel allocations: the tracepoint's allocator */
+	LS_API_KMALLOC,
+	LS_API_KMEM_CACHE_ALLOC,
+	LS_API_PAGE_ALLOC,
+	LS_API_PERCPU_ALLOC,
+	/* memory mappings; _ALLOCATOR: made inside a probed allocator call */
+	LS_API_MMAP,
+	LS_API_MREMAP,
+	LS_API_BRK,
+	LS_API_MMAP_ALLOCATOR,
+	LS_API_BRK_ALLOCATOR,
 	LS_API_PAGE_FAULT, /* growth: the fault that touched new memory */
 	LS_API_MAX,
 };

@@ -157,7 +157,8 @@ int allocator__plan(const struct target *t, const char *spec, unsigned int kinds
 		for (i = 0; i < sizeof(auto_prefixes) / sizeof(auto_prefixes[0]); i++)
 			plan_prefix(t, &objs, auto_prefixes[i], plan);
 	}
-	load_order__free(&objs);
+	plan->objects = objs.paths; /* taken over */
+	plan->nobjects = objs.count;
 	load_order__free(&chosen);
 	keep_kinds(plan, kinds);
 	if ((kinds & (1u << LS_KIND_HEAP)) &&
@@ -182,6 +183,9 @@ void allocator__free_plan(struct probe_plan *plan)
 	for (i = 0; i < plan->count; i++)
 		free(plan->points[i].binary);
 	free(plan->points);
+	for (i = 0; i < plan->nobjects; i++)
+		free(plan->objects[i]);
+	free(plan->objects);
 	memset(plan, 0, sizeof(*plan));
 }
 

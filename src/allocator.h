@@ -19,6 +19,10 @@ struct target;
 struct probe_plan {
 	struct probe_point *points;
 	size_t count;
+	/* every object the target maps (a command: its load list), probed or
+	 * not: their unwind tables are read before it runs */
+	char **objects;
+	size_t nobjects;
 };
 
 /*

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "cli_usage.h"
 #include "cli_value.h"
+#include "kind.h"
 #include "names.h"
 #include "unwind.h"
 #include "util.h"
@@ -113,8 +114,7 @@ static void set_defaults(struct options *opt)
 	opt->max_objects = 1 << 20;
 	opt->max_stacks = 16384;
 	opt->max_sites = 65536;
-	/* growth is -a's (it sees the whole host): asked for by name */
-	opt->kinds = ((1u << LS_KIND_MAX) - 1) & ~(1u << LS_KIND_GROWTH);
+	opt->kinds = kinds__default();
 	opt->budget = 2;
 	opt->fault_period = 64;
 	opt->escalate_after = 3;

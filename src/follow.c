@@ -81,23 +81,27 @@ static void read_maps(struct session *s, struct report_process *p)
 		unwinder__refresh(s->unwinder, p->pid);
 }
 
-/* The file of mapping `e` among those leakscope knows the path of: the
- * command's executable and the files it probes; NULL: none of them. */
-static const char *known_path(const struct session *s, const struct map_entry *e)
+/* Whether `path` is the file mapping `e` maps. */
+static bool is_mapped_file(const char *path, const struct map_entry *e)
 {
 	struct stat st;
+
+	return !stat(path, &st) && st.st_ino == e->inode && major(st.st_dev) == e->dev_major &&
+	       minor(st.st_dev) == e->dev_minor;
+}
+
+/* The file of mapping `e` among those leakscope knows the path of: the
+ * command's executable and the objects of its load order (each once);
+ * NULL: none of them. */
+static const char *known_path(const struct session *s, const struct map_entry *e)
+{
 	size_t i;
 
-	if (s->target->exe && !stat(s->target->exe, &st) && st.st_ino == e->inode &&
-	    major(st.st_dev) == e->dev_major && minor(st.st_dev) == e->dev_minor)
+	if (s->target->exe && is_mapped_file(s->target->exe, e))
 		return s->target->exe;
-	for (i = 0; i < s->plan->count; i++) {
-		const char *path = s->plan->points[i].binary;
-
-		if (!stat(path, &st) && st.st_ino == e->inode && major(st.st_dev) == e->dev_major &&
-		    minor(st.st_dev) == e->dev_minor)
-			return path;
-	}
+	for (i = 0; i < s->plan->nobjects; i++)
+		if (is_mapped_file(s->plan->objects[i], e))
+			return s->plan->objects[i];
 	return NULL;
 }
 

@@ -54,11 +54,13 @@ struct go_runtime {
 
 /* Whether the target runs Go, and where its runtime is; never fails. */
 void go_runtime__open(struct go_runtime *g, const struct target *t);
-/* The goroutine and go-heap bits of enum ls_kind. */
+/* The bits of enum ls_kind of the Go runtime's kinds: goroutine, go-heap,
+ * and the kinds whose modules name a go_missing hook (src/kind.h). */
 unsigned int go_runtime__kinds(void);
 /* Drops from `kinds` what the target cannot have: the Go kinds when it is not
- * Go, the C heap when it is static Go (no malloc). 0, or LS_EXIT_USAGE after
- * a message when nothing is left. */
+ * Go, a Go kind its runtime's version cannot have (said in one line), the C
+ * heap when it is static Go (no malloc). 0, or LS_EXIT_USAGE after a message
+ * when nothing is left. */
 int go_runtime__select_kinds(const struct go_runtime *g, unsigned int *kinds);
 /* Before load: what the go programs need, autoload off for the rest. */
 void go_runtime__configure(struct go_runtime *g, struct leakscope_bpf *skel, unsigned int kinds,

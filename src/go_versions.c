@@ -43,6 +43,20 @@
 	.goexit = "runtime.goexit0", .mprof_malloc = "runtime.mProf_Malloc",                       \
 	.free_special = "runtime.freeSpecial"
 
+/* the same from 1.18 to 1.22: addtimer's checks of t.period and t.status,
+ * runOneTimer's reads of them; 1.23 rewrote timers (runtime.(*timer).modify,
+ * stop, maybeAdd, unlockAndRun; timers nothing references are collected):
+ * not read yet */
+static const struct go_timers timers_118 = {
+    "runtime.addtimer",
+    "runtime.modtimer",
+    "runtime.deltimer",
+    "runtime.runOneTimer",
+    "runtime.goroutineReady",
+    16,
+    64,
+};
+
 /*
  * Read from the binaries' code: g offsets from runtime.casgstatus (status),
  * runtime.goroutineheader (waitreason) and gosave_systemstack_switch (sched);
@@ -54,12 +68,13 @@ static const struct go_layout table[] = {
     {18, 19, "go1.19 (Debian's golang-1.19-go, tests/fixtures/go)", FUNCTIONS, 56, 104, 0x90, 0xb0,
      0, GO_RAX, 10, 2,
      WAIT_119 "|timer goroutine (idle)|trace reader (blocked)|wait for GC cycle"
-	      "|GC worker (idle)|preempted|debug call"},
+	      "|GC worker (idle)|preempted|debug call",
+     &timers_118},
     {20, 20, "go1.20.4 (esbuild 0.17.19)", FUNCTIONS, 56, 104, 0x90, 0xb0, 0, GO_RAX, 10, 2,
-     WAIT_120},
+     WAIT_120, &timers_118},
     /* systemstack keeps a frame pointer from 1.21 on */
     {22, 22, "go1.22.5 (esbuild 0.23.1)", FUNCTIONS, 56, 104, 0x90, 0xb0, 1, GO_RAX, 10, 2,
-     WAIT_122},
+     WAIT_122, &timers_118},
     /* g.syscallbp; mProf_Malloc(mp, p, size); _KindSpecialWeakHandle = 2 */
     {23, 23, "go1.23.5 (esbuild 0.25.0)", FUNCTIONS, 56, 104, 0x98, 0xb8, 1, GO_RBX, 10, 3,
      WAIT_122 "|GC weak to strong wait"},

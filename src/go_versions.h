@@ -18,6 +18,16 @@ struct go_binary;
 /* Registers of Go's ABI (1.17+) in argument order. */
 enum go_reg { GO_RAX, GO_RBX, GO_RCX, GO_RDI, GO_RSI };
 
+/* runtime timers as Go 1.18 to 1.22 keep them (in the Ps' heaps) */
+struct go_timers {
+	const char *add;	 /* (t = rax) */
+	const char *mod;	 /* (t = rax, when, period, f = rdi, arg = rsi:r8, seq) */
+	const char *del;	 /* (t = rax) */
+	const char *run;	 /* (pp, t = rbx, now): fired */
+	const char *ready;	 /* time.Sleep's timer function */
+	unsigned period, status; /* runtime.timer.period, .status */
+};
+
 struct go_layout {
 	int min, max;	     /* Go 1.min to 1.max */
 	const char *checked; /* the binaries the row was read from */
@@ -34,6 +44,7 @@ struct go_layout {
 	enum go_reg malloc_p;			/* mProf_Malloc's p; size is the next */
 	unsigned special_kind, special_profile; /* special.kind, _KindSpecialProfile */
 	const char *wait_reasons;		/* runtime.waitReasonStrings, '|'-separated */
+	const struct go_timers *timers;		/* NULL: not known (why in the README) */
 };
 
 /* The row of Go 1.`minor`, NULL when leakscope does not know it. */

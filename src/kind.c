@@ -16,7 +16,9 @@
 static const struct kind *const table[LS_KIND_MAX] = {
     [LS_KIND_HEAP] = &kind_heap,       [LS_KIND_FD] = &kind_fd,
     [LS_KIND_THREAD] = &kind_thread,   [LS_KIND_GOROUTINE] = &kind_goroutine,
-    [LS_KIND_GO_HEAP] = &kind_go_heap, [LS_KIND_GROWTH] = &kind_growth,
+    [LS_KIND_GO_HEAP] = &kind_go_heap, [LS_KIND_TIMER] = &kind_timer,
+    [LS_KIND_KMEM] = &kind_kmem,       [LS_KIND_MMAP] = &kind_mmap,
+    [LS_KIND_GROWTH] = &kind_growth,
 };
 
 const struct kind *kind__get(enum ls_kind id)
@@ -36,6 +38,13 @@ bool kind__has_bytes(enum ls_kind id)
 	const struct kind *k = kind__get(id);
 
 	return k && k->has_bytes;
+}
+
+bool kind__counts(enum ls_kind id, uint16_t api)
+{
+	const struct kind *k = kind__get(id);
+
+	return k && (!k->counted || k->counted(api));
 }
 
 const struct kind *kind__by_name(const char *name, size_t len)
@@ -170,6 +179,19 @@ void kinds__configure(const struct kind_source *src)
 		table[k]->configure(src, src->opt->kinds & (1u << k));
 }
 
+int kinds__attach(const struct kind_source *src, int pid)
+{
+	int k, err;
+
+	for (k = 0; k < LS_KIND_MAX; k++)
+		if ((src->opt->kinds & (1u << k)) && table[k]->attach) {
+			err = table[k]->attach(src, pid);
+			if (err)
+				return err;
+		}
+	return 0;
+}
+
 void kinds__forget(const struct kind_source *src, const uint32_t *gone, size_t n)
 {
 	int k;
@@ -180,4 +202,47 @@ void kinds__forget(const struct kind_source *src, const uint32_t *gone, size_t n
 	for (k = 0; k < LS_KIND_MAX; k++)
 		if ((src->opt->kinds & (1u << k)) && table[k]->forget)
 			table[k]->forget(src, gone, n);
+}
+
+unsigned int kinds__default(void)
+{
+	unsigned int bits = 0;
+	int k;
+
+	for (k = 0; k < LS_KIND_MAX; k++)
+		if (!table[k]->opt_in)
+			bits |= 1u << k;
+	return bits;
+}
+
+int kinds__start(const struct kind_source *src)
+{
+	int k, err;
+
+	for (k = 0; k < LS_KIND_MAX; k++) {
+		if (!(src->opt->kinds & (1u << k)) || !table[k]->start)
+			continue;
+		err = table[k]->start(src);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+void kinds__tick(const struct kind_source *src)
+{
+	int k;
+
+	for (k = 0; k < LS_KIND_MAX; k++)
+		if ((src->opt->kinds & (1u << k)) && table[k]->tick)
+			table[k]->tick(src);
+}
+
+void kinds__stop(unsigned int traced)
+{
+	int k;
+
+	for (k = 0; k < LS_KIND_MAX; k++)
+		if ((traced & (1u << k)) && table[k]->stop)
+			table[k]->stop();
 }

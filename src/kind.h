@@ -61,6 +61,9 @@ struct kind {
 	bool inside_runtime; /* stacks taken inside a language runtime
 			      * ("runtime." frames): the report starts them
 			      * at the first frame outside */
+	/* not traced unless --kinds names it (its cost: every kernel
+	 * allocation; its rows: every mapping the loader makes) */
+	bool opt_in;
 	/* pprof: a counted kind's sample type ("fds"); NULL for kinds with
 	 * bytes (inuse_objects, inuse_space, as Go's heap profiles) */
 	const char *pprof_type;
@@ -87,16 +90,38 @@ struct kind {
 	void (*prune)(const struct kind_source *src, const struct snapshot *snap);
 	/* Frees its objects of the processes in `gone` (sorted tgids). */
 	void (*forget)(const struct kind_source *src, const uint32_t *gone, size_t n);
+	/* Whether rows of `api` count in the kind's totals (the allocator's
+	 * own mappings are shown, but are heap blocks); NULL: all do. */
+	bool (*counted)(uint16_t api);
 	/* Turns sampled totals into estimates; NULL: exact. */
 	void (*estimate)(int64_t *bytes, int64_t *count, int64_t rate);
+	/* A kind of Go's runtime with its own module: why a known runtime
+	 * cannot be traced for it, in a few words (NULL: it can); a NULL hook:
+	 * not such a kind. */
+	const char *(*go_missing)(const struct go_runtime *go);
+	/* After load: attaches the probes it places itself in process `pid`;
+	 * NULL: none. 0 or LS_EXIT_*. */
+	int (*attach)(const struct kind_source *src, int pid);
+	/* After load, before the target runs: what it reads besides the maps
+	 * (a ring buffer of its own); NULL: nothing. 0 or an exit code. */
+	int (*start)(const struct kind_source *src);
+	/* Each time the session wakes (at least once a second): its events
+	 * taken in; NULL: none. */
+	void (*tick)(const struct kind_source *src);
+	/* Frees what start() made, before the skeleton goes; NULL: none. */
+	void (*stop)(void);
 };
 
-extern const struct kind kind_heap, kind_fd, kind_thread, kind_goroutine, kind_go_heap, kind_growth;
+extern const struct kind kind_heap, kind_fd, kind_thread, kind_goroutine, kind_go_heap;
+extern const struct kind kind_timer, kind_kmem, kind_mmap, kind_growth;
 
 /* The kind `id`; NULL for a value no kind has. */
 const struct kind *kind__get(enum ls_kind id);
 const char *kind__name(enum ls_kind id);
 bool kind__has_bytes(enum ls_kind id);
+/* Whether a row of kind `id` made by `api` counts in the kind's totals
+ * (struct kind's counted()). */
+bool kind__counts(enum ls_kind id, uint16_t api);
 /* The kind named by the first `len` bytes of `name`, NULL for none. */
 const struct kind *kind__by_name(const char *name, size_t len);
 /* The kind owning BPF program `prog`, NULL for one of no kind. */
@@ -104,8 +129,17 @@ const struct kind *kind__of_program(const char *prog);
 /* "heap, fd, thread, ...": the names, for messages. */
 const char *kind__names(void);
 
+/* The kinds traced without --kinds: all but the opt-in ones. */
+unsigned int kinds__default(void);
+/* Each traced kind's start(), tick() and stop(). */
+int kinds__start(const struct kind_source *src);
+void kinds__tick(const struct kind_source *src);
+void kinds__stop(unsigned int traced);
+
 /* Before load: each kind configures its programs and maps, traced or not. */
 void kinds__configure(const struct kind_source *src);
+/* After load: each traced kind attaches the probes it places itself. */
+int kinds__attach(const struct kind_source *src, int pid);
 /* Frees what every traced kind holds for the processes in `gone` (sorted
  * tgids), and their per-stack totals. */
 void kinds__forget(const struct kind_source *src, const uint32_t *gone, size_t n);

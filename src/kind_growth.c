@@ -47,6 +47,7 @@ const struct kind kind_growth = {
 	      .acquired = "faults on new memory",
 	      .released = "releases (faults only add)",
 	      .unknown = "faults on files or stacks (not growth)"},
+    .opt_in = true, /* -a asks for it; -p and -- never need it */
     .sample_option = "--fault-period",
     .sampled_words = {.acquired = "faults sampled",
 		      .released = "releases (faults only add)",

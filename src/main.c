@@ -18,11 +18,12 @@
 
 #include "allocator.h"
 #include "bpf_load.h"
-#include "check.h"
+#include "leak_check.h"
 #include "cli.h"
 #include "kind.h"
 #include "elf_lookup.h"
 #include "go_runtime.h"
+#include "kallsyms.h"
 #include "host.h"
 #include "host_watch.h"
 #include "leakscope.skel.h"
@@ -223,6 +224,10 @@ static int start_unwinder(struct session *s, const struct options *opt, const st
 	}
 	for (size_t i = 0; i < plan->count; i++)
 		unwinder__add_path(s->unwinder, plan->points[i].binary);
+	/* and the libraries not probed: a kernel allocation's user stack is
+	 * walked through libc's system call wrappers from the first call */
+	for (size_t i = 0; t->spawned && i < plan->nobjects; i++)
+		unwinder__add_path(s->unwinder, plan->objects[i]);
 	return 0;
 }
 
@@ -246,20 +251,20 @@ static int attach_tracepoints(struct leakscope_bpf *skel, pid_t pid)
 }
 
 /* --check: the leaks on stderr, the JUnit file, the exit status. */
-static int finish_check(const struct check *check, const struct options *opt,
+static int finish_check(const struct leak_check *check, const struct options *opt,
 			const struct target *target)
 {
 	int err;
 
-	check__print(check, stderr);
+	leak_check__print(check, stderr);
 	if (opt->junit_path) {
-		err = check__write_junit(check, opt->junit_path);
+		err = leak_check__write_junit(check, opt->junit_path);
 		if (err) {
 			ls_error("cannot write %s: %s", opt->junit_path, strerror(-err));
 			return LS_EXIT_OUTPUT;
 		}
 	}
-	return check__exit_code(check, target->exited ? target->exit_status : -1);
+	return leak_check__exit_code(check, target->exited ? target->exit_status : -1);
 }
 
 int main(int argc, char **argv)
@@ -269,7 +274,7 @@ int main(int argc, char **argv)
 	struct probe_plan plan = {0};
 	struct probe_links links = {0};
 	struct load_fallback fallback = {0};
-	struct check check = {0};
+	struct leak_check check = {0};
 	struct session session = {
 	    .opt = &opt, .target = &target, .plan = &plan, .links = &links, .stop = &stop_signal};
 	int rc;
@@ -290,11 +295,12 @@ int main(int argc, char **argv)
 	if (!rc)
 		rc = check_machine();
 	if (!rc && opt.check) {
-		rc = check__init(&check, opt.suppressions, opt.check_ignore, opt.ncheck_ignore);
+		rc =
+		    leak_check__init(&check, opt.suppressions, opt.check_ignore, opt.ncheck_ignore);
 		session.check = &check;
 	}
 	if (rc) {
-		check__free(&check);
+		leak_check__free(&check);
 		cli__free(&opt);
 		return rc;
 	}
@@ -335,6 +341,10 @@ int main(int argc, char **argv)
 	if (!rc && !opt.all)
 		rc =
 		    go_runtime__attach(&go_rt, session.skel, target.pid, opt.kinds, target.spawned);
+	if (!rc && !opt.all)
+		rc = kinds__attach(
+		    &(struct kind_source){.skel = session.skel, .opt = &opt, .go = &go_rt},
+		    target.pid);
 	if (rc)
 		goto cleanup;
 	if (target__wait_exit(&target, 0) && !target.spawned) {
@@ -367,11 +377,12 @@ cleanup:
 	probes__detach(&links);
 	/* the session's ring buffer reads a map of the skeleton: freed first */
 	session__close(&session);
+	kallsyms__free();
 	unwinder__free(session.unwinder);
 	leakscope_bpf__destroy(session.skel);
 	allocator__free_plan(&plan);
 	target__close(&target);
-	check__free(&check);
+	leak_check__free(&check);
 	cli__free(&opt);
 	return rc;
 }

@@ -57,6 +57,17 @@ const char *api__name(enum ls_api api)
 	    [LS_API_CLONE] = "clone",
 	    [LS_API_GO_NEWPROC] = "runtime.newproc",
 	    [LS_API_GO_MALLOC] = "runtime.mallocgc",
+	    [LS_API_GO_ADDTIMER] = "runtime.addtimer",
+	    [LS_API_GO_MODTIMER] = "runtime.modtimer",
+	    [LS_API_KMALLOC] = "kmalloc",
+	    [LS_API_KMEM_CACHE_ALLOC] = "kmem_cache_alloc",
+	    [LS_API_PAGE_ALLOC] = "page alloc",
+	    [LS_API_PERCPU_ALLOC] = "percpu alloc",
+	    [LS_API_MMAP] = "mmap",
+	    [LS_API_MREMAP] = "mremap",
+	    [LS_API_BRK] = "brk",
+	    [LS_API_MMAP_ALLOCATOR] = "mmap (allocator's own)",
+	    [LS_API_BRK_ALLOCATOR] = "brk (allocator's own)",
 	    [LS_API_PAGE_FAULT] = "page fault",
 	};
 

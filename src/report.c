@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "demangle.h"
+#include "kallsyms.h"
 #include "kind.h"
 #include "names.h"
 #include "report.h"
@@ -44,10 +45,14 @@ static void push_address(struct report_entry *e, size_t *cap, uint64_t addr,
 	struct report_loc loc = {0};
 	struct frame_mapping m;
 	char buf[512];
-	size_t i,
-	    n = symbolizer ? symbolizer__resolve(symbolizer, addr, f, SYMBOLIZER_MAX_INLINE) : 1;
+	size_t i, n = 1;
 
-	if (symbolizer && symbolizer__mapping(symbolizer, addr, &m))
+	/* a kernel frame (kernel stacks go on with the user stack) */
+	if (kallsyms__is_kernel(addr))
+		kallsyms__resolve(addr, f);
+	else if (symbolizer)
+		n = symbolizer__resolve(symbolizer, addr, f, SYMBOLIZER_MAX_INLINE);
+	if (!kallsyms__is_kernel(addr) && symbolizer && symbolizer__mapping(symbolizer, addr, &m))
 		loc = (struct report_loc){.addr = addr,
 					  .path = m.path,
 					  .build_id = m.build_id,
@@ -262,7 +267,8 @@ void report__build(struct report *r, const struct snapshot *snap, uint64_t min_a
 	r->count = merge_alike(r->entries, n);
 	for (i = 0; i < r->count; i++) {
 		struct kind_summary *ks = &r->kind[r->entries[i].row.site.kind % LS_KIND_MAX];
-
+		if (!kind__counts(r->entries[i].row.site.kind, r->entries[i].row.site.api))
+			continue;
 		ks->bytes += r->entries[i].row.bytes;
 		ks->count += r->entries[i].row.count;
 		ks->stacks++;

@@ -117,7 +117,7 @@ void report_prometheus__print(FILE *out, const struct report *r)
 		const struct report_process *p = report__process(r, e->row.site.tgid);
 		struct proc_kind *x;
 
-		if (!p)
+		if (!p || !kind__counts(e->row.site.kind, e->row.site.api))
 			continue;
 		x = &pk[(p - r->procs) * LS_KIND_MAX + e->row.site.kind % LS_KIND_MAX];
 		x->bytes += kind__has_bytes(e->row.site.kind) ? e->row.bytes : 0;

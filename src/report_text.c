@@ -251,7 +251,8 @@ static void print_held_at_exit(FILE *out, const struct report *r)
 		for (e = 0; e < r->count; e++) {
 			const struct ls_site *site = &r->entries[e].row.site;
 
-			if ((int)site->tgid != p->pid || site->kind >= LS_KIND_MAX)
+			if ((int)site->tgid != p->pid || site->kind >= LS_KIND_MAX ||
+			    !kind__counts(site->kind, site->api))
 				continue;
 			count[site->kind] += r->entries[e].row.count;
 			bytes[site->kind] += r->entries[e].row.bytes;

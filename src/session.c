@@ -9,7 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "leakscope.skel.h"
-#include "check.h"
+#include "leak_check.h"
 #include "follow.h"
 #include "go_runtime.h"
 #include "host_watch.h"
@@ -24,6 +24,8 @@
 
 int session__start(struct session *s)
 {
+	struct kind_source src;
+
 	s->start_ns = monotonic_ns();
 	s->verdicts = verdicts__new(s->opt->window);
 	if (s->opt->json_path) {
@@ -55,7 +57,8 @@ int session__start(struct session *s)
 		ls_error("cannot read BPF events: %s", strerror(errno));
 		return LS_EXIT_KERNEL;
 	}
-	return 0;
+	src = session__source(s);
+	return kinds__start(&src);
 }
 
 /*
@@ -122,7 +125,7 @@ static int emit_report(struct session *s, bool final)
 			ls_error("cannot write %s: %s", s->opt->pprof_path, strerror(-err));
 	}
 	if (final && s->check)
-		check__evaluate(s->check, &r);
+		leak_check__evaluate(s->check, &r);
 	report__free(&r);
 	snapshot__prune(&src, &snap);
 	snapshot__free(&snap);
@@ -162,6 +165,7 @@ int session__run(struct session *s)
 	uint64_t interval = opt->interval * 1e9;
 	uint64_t next_report = s->start_ns + interval;
 	uint64_t deadline = opt->duration > 0 ? s->start_ns + (uint64_t)(opt->duration * 1e9) : 0;
+	struct kind_source src;
 	int rc;
 
 	while (!*s->stop) {
@@ -175,6 +179,8 @@ int session__run(struct session *s)
 			break;
 		follow__tick(s);
 		host_watch__tick(s->watch);
+		src = session__source(s);
+		kinds__tick(&src);
 		now = monotonic_ns();
 		if (deadline && now >= deadline)
 			break;
@@ -189,6 +195,8 @@ int session__run(struct session *s)
 	}
 	ring_buffer__consume(s->events);
 	follow__tick(s);
+	src = session__source(s);
+	kinds__tick(&src);
 	return emit_report(s, true);
 }
 
@@ -202,6 +210,7 @@ void session__close(struct session *s)
 	free(s->images);
 	attached_places__free(&s->places);
 	ring_buffer__free(s->events);
+	kinds__stop(s->opt->kinds);
 	report_history__free(&s->history);
 	http_server__stop(s->http);
 	push__free(s->push);

@@ -20,7 +20,7 @@ struct ring_buffer;
 struct target;
 struct unwinder;
 struct go_runtime;
-struct check;
+struct leak_check;
 
 struct session {
 	const struct options *opt;
@@ -45,7 +45,7 @@ struct session {
 	FILE *json;		   /* --json, NULL: none */
 	struct http_server *http;  /* --listen, NULL: none */
 	struct pusher *push;	   /* --push, NULL: none */
-	struct check *check;	   /* --check: decides from the final report */
+	struct leak_check *check;  /* --check: decides from the final report */
 	struct host_watch *watch;  /* -a sampled: RSS, escalation, budget; NULL: none */
 	uint64_t start_ns;
 	unsigned long reports;

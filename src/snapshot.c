@@ -12,6 +12,8 @@
 
 void snapshot__add_totals(struct snapshot *snap, const struct totals_entry *v, size_t n)
 {
+	if (!n)
+		return; /* v may be NULL */
 	if (snap->ntotals + n > snap->totals_cap) {
 		snap->totals_cap = 2 * (snap->ntotals + n);
 		snap->totals = xrealloc(snap->totals, snap->totals_cap, sizeof(*snap->totals));

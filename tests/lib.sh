@@ -99,6 +99,10 @@ wait_until() {
 report_when_leaked() {
 	local out=$1 err=$2 ls
 	shift 2
+	# emptied here: the background job's redirection may come after the
+	# first look, which would find an earlier run's "leaked"
+	: >"$out"
+	: >"$err"
 	"$LEAKSCOPE" -i 600 "$@" >"$out" 2>"$err" &
 	ls=$!
 	wait_for "$out" "^leaked" 60

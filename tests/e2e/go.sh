@@ -69,6 +69,35 @@ expect_go_sites() {
 	expect_folded "$f" "main.retainSubstring;runtime.mallocgc" 16777216
 }
 
+# expect_timers_consistent JSON: the timer kind's last report adds up:
+# started - stopped or fired = live, nothing dropped, no stack below 0
+expect_timers_consistent() {
+	local t
+	t=$(tail -n 1 "$1" | jq -r '.kinds.timer | "\(.counters.acquired - .counters.released)"
+		+ " \(.objects) \(.counters.dropped_object_map_full + .counters.dropped_site_map_full)"')
+	set -- "$1" $t
+	expect_eq "timers: started - stopped or fired = live" "$2" "$3"
+	expect_eq "timers: none dropped" 0 "$4"
+	expect_eq "timers: no stack below 0" 0 "$(tail -n 1 "$1" | jq '[.stacks[]
+		| select(.kind == "timer" and .objects < 0)] | length')"
+}
+
+# The timers: 6 tickers never stopped at main.leakTickers, at the line of
+# their time.NewTicker; the stopped, fired and run ones of main.doneTimers
+# gone; the 2 sleepers' time.Sleep, at the goroutines that sleep.
+expect_go_timers() {
+	local f=$1 line=$(go_line NewTicker)
+	expect_eq "tickers never stopped" 6 "$(go_sum "$f" timer main.leakTickers)"
+	expect_eq "timers stopped, fired, run: none live" 0 "$(go_sum "$f" timer main.doneTimers)"
+	expect_folded "$f" "main.sleepers.func1;time.Sleep;runtime.modtimer" 2
+	expect_match "the ticker's line" \
+		"^timer +6 +6 .* runtime\.addtimer <- time\.startTimer .* <- time\.NewTicker .* <- main\.leakTickers \(main\.go:$line\)" \
+		"$T/out"
+	expect_timers_consistent "$T/j"
+	expect_eq "the 88 of the fixture's own seen started" yes \
+		"$([ "$(tail -n 1 "$T/j" | jq .kinds.timer.counters.acquired)" -ge 88 ] && echo yes)"
+}
+
 # go_run BINARY [OPTION...]: traced from its start
 go_run() {
 	local bin=$1
@@ -78,6 +107,7 @@ go_run() {
 	expect_eq "exit code" 0 "$LS_RC"
 	expect_go_sites "$T/f"
 	expect_go_lines
+	expect_go_timers "$T/f"
 	expect_match "wait reason: chan send" "^goroutine +7 chan send +7 " "$T/out"
 	expect_match "wait reason: chan receive" "^goroutine +4 chan receive +4 " "$T/out"
 	expect_match "wait reason: sleep" "^goroutine +2 sleep +2 " "$T/out"
@@ -111,6 +141,7 @@ go_attach() {
 	wait "$ls"
 	expect_go_sites "$T/f"
 	expect_go_lines
+	expect_go_timers "$T/f"
 	expect_match "sampling turned on" "MemProfileRate set from 0 to 524288" "$T/err"
 	expect_match "and restored" "MemProfileRate restored to 0" "$T/err"
 	# the program goes on unharmed: same output, same exit code
@@ -152,6 +183,23 @@ t_go_kinds() {
 		"$LEAKSCOPE" --kinds goroutine,go-heap -d 1 -- "$FIX/heap_leaks"
 }
 run_test "go: --kinds goroutine; the Go kinds need a Go program" t_go_kinds
+
+# A ticker leaked every 100 ms (and one stopped, and a time.After waited
+# for): 40 live at main.tickEvery, a stack whose verdict is growing.
+t_go_timers_growing() {
+	"$LEAKSCOPE" -i 0.5 --window 4 --json "$T/j" --folded "$T/f" -- "$FIX/goleaks" tick 40 \
+		>"$T/out" 2>"$T/err"
+	expect_eq "leakscope exit code" 0 $?
+	expect_eq "tickers never stopped" 40 "$(go_sum "$T/f" timer main.tickEvery)"
+	expect_eq "one stack there, growing" growing "$(tail -n 1 "$T/j" | jq -r '.stacks[]
+		| select(.kind == "timer" and (.frames | index("main.tickEvery"))) | .verdict')"
+	expect_match "in the text report" \
+		"^timer +40 +40 .* growing \+[0-9.]+/s for [0-9]+ s +runtime\.addtimer <- time\.startTimer .* <- main\.tickEvery " \
+		"$T/out"
+	expect_timers_consistent "$T/j"
+}
+run_test "go: timers, a ticker never stopped is a growing stack; stopped and fired ones go" \
+	t_go_timers_growing
 
 # Go 1.20 to 1.26: esbuild's own stripped, static binaries (npm's
 # @esbuild/linux-x64), fetched once into $BUILD/npm. `esbuild --serve` is a
@@ -247,6 +295,23 @@ expect_esbuild() {
 	expect_match "the 4 reads sampled" \
 		"^counters go-heap: ([4-9]|[1-9][0-9]+) allocations sampled, [1-9][0-9]* sampled objects freed" "$T/out"
 	expect_no_match "nothing absurd in use" "go-heap: [0-9.]+ (GiB|TiB)" "$T/out"
+	expect_esbuild_timers "$go"
+}
+
+# Timers: Go 1.20 and 1.22 keep them as 1.19 does: the kind attaches and
+# adds up; Go 1.23 rewrote them: one line says they are not traced.
+expect_esbuild_timers() {
+	if [ "${1#1.}" \< 23 ]; then
+		expect_match "timer probes attached" "probe runtime\.runOneTimer " "$T/err"
+		expect_timers_consistent "$T/j"
+	else
+		expect_match "said in one line" \
+			"^leakscope: Go go$1: its timers \(rewritten in Go 1\.23\) not known to leakscope: timers not traced$" \
+			"$T/err"
+		expect_eq "in one line" 1 "$(grep -c "timers" "$T/err")"
+		expect_no_match "no timers" "^\[timer\]" "$T/f"
+		expect_eq "no timer kind in the report" null "$(tail -n 1 "$T/j" | jq .kinds.timer)"
+	fi
 }
 
 # The creator stack of the server's goroutine, as far as main: the call

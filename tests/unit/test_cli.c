@@ -355,6 +355,30 @@ static void test_host_modes(void)
 	CHECK_U64(parse(&o, "-a", "--fault-period", "0", NULL), LS_EXIT_USAGE);
 }
 
+/* --check and its options: a command, a report every second unless -i. */
+static void test_check(void)
+{
+	struct options o;
+
+	CHECK_OK(&o, "--check", "--", "make", "check");
+	CHECK(o.check);
+	CHECK(o.interval == 1);
+	cli__free(&o);
+	CHECK_OK(&o, "-i", "5", "--check-ignore", "kind:fd", "--check-ignore", "main.leak",
+		 "--junit", "j.xml", "--suppressions", "s.txt", "--", "t");
+	CHECK(o.check);
+	CHECK(o.interval == 5);
+	CHECK_U64(o.ncheck_ignore, 2);
+	if (o.ncheck_ignore == 2)
+		CHECK_STR(o.check_ignore[1], "main.leak");
+	CHECK_STR(o.junit_path, "j.xml");
+	CHECK_STR(o.suppressions, "s.txt");
+	cli__free(&o);
+	CHECK_USAGE("--check", "-p", "1");
+	CHECK_USAGE("--check", "-a");
+	CHECK(strstr(err_text, "give -- COMMAND") != NULL);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -366,5 +390,6 @@ int main(int argc, char **argv)
 	test_help();
 	test_usage_errors();
 	test_no_arguments();
+	test_check();
 	return check_report("test_cli");
 }

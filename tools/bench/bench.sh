@@ -17,27 +17,11 @@ MB=$B/bench/mallocbench
 NOOP=$B/bench/noop_probes
 W=$(mktemp -d /tmp/leakscope-bench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-
-# wait_line FILE REGEX SECONDS [PID]: 0 once a line of FILE matches; 1 after
-# SECONDS, or as soon as process PID (the one writing FILE) is gone
-wait_line() {
-	local i=0
-	while ! grep -Eq -- "$2" "$1" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -ge $(($3 * 20)) ] && return 1
-		[ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null && return 1
-		sleep 0.05
-	done
-}
-
-stop() { # stop PID: SIGINT, then wait for it
-	kill -INT "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-}
+. "$(dirname "$0")/lib.sh"
 
 # run_micro WORKLOAD TRACER: prints ns per malloc/free pair, or "n/a"
 run_micro() {
-	local workload=$1 tracer=$2 bench tr="" ready="" ns
+	local workload=$1 tracer=$2 bench tr="" ready=""
 	"$MB" --wait "$workload" "$SECS" >"$W/mb.out" 2>&1 &
 	bench=$!
 	wait_line "$W/mb.out" '^ready' 10 || { kill "$bench"; echo n/a; return; }
@@ -56,29 +40,9 @@ run_micro() {
 		memleak-bpfcc -p "$bench" 3600 >"$W/tr.out" 2>&1 &
 		tr=$! ready='Attaching to pid' ;;
 	esac
-	# bcc compiles its programs first: give it time
-	if [ -n "$tr" ] && ! wait_line "$W/tr.out" "$ready" 120 "$tr"; then
-		grep -q "kernel headers" "$W/tr.out" && echo "no kernel headers" >"$W/why"
-		stop "$tr"
-		kill "$bench" 2>/dev/null
-		wait "$bench" 2>/dev/null
-		echo n/a
-		return
-	fi
-	kill -USR1 "$bench"
-	wait "$bench"
-	[ -n "$tr" ] && stop "$tr"
-	ns=$(sed -n 's/^ns\/pair //p' "$W/mb.out")
-	echo "${ns:-n/a}"
-}
-
-median() { # median VALUE...: of those that are numbers, or "n/a"
-	printf '%s\n' "$@" | grep -E '^[0-9.]+$' | sort -g |
-		awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "n/a" }'
-}
-
-ratio() { # ratio A B: A/B with two decimals, or "-"
-	awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }'
+	# bcc compiles its programs first: timed_run gives it time
+	timed_run "$bench" "$tr" "$ready" "$W/mb.out" ||
+		{ grep -q "kernel headers" "$W/tr.out" && echo "no kernel headers" >"$W/why"; }
 }
 
 have_memleak() {
@@ -218,3 +182,7 @@ for mode in fp dwarf auto; do
 		"$(cat "$W/quality.--unwind$mode" 2>/dev/null)"
 done
 echo "unwinding by tables costs $(ratio "${NS[unwind.dwarf]}" "${NS[unwind.fp]}")x a frame-pointer walk per event (goal: <= 1.5x)"
+
+# Kernel allocations (--kinds kmem) on a system-call-heavy workload.
+echo
+bash "$(dirname "$0")/kmem_bench.sh" "$B" "$SECS" "$ROUNDS"

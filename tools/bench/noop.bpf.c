@@ -7,18 +7,7 @@
  * one, sends every system call through the kernel's slow path, the
  * uretprobes' own return system call among them.
  */
-#include "vmlinux.h"
-#include <bpf/bpf_helpers.h>
-
-char LICENSE[] SEC("license") = "GPL";
-
-/* A program that does nothing, at `sec`. */
-#define NOOP(sec, name)                                                                            \
-	SEC(sec)                                                                                   \
-	int name(void *ctx)                                                                        \
-	{                                                                                          \
-		return 0;                                                                          \
-	}
+#include "noop.bpf.h"
 
 NOOP("uprobe", noop_entry)
 NOOP("uretprobe", noop_return)

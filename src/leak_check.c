@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "check.h"
+#include "leak_check.h"
 #include "kind.h"
 #include "report.h"
 #include "util.h"
@@ -17,8 +17,8 @@ static const char *const builtin_rules[] = {
     "creator:os/signal.*",
 };
 
-int check__init(struct check *c, const char *suppressions, const char *const *ignore,
-		size_t nignore)
+int leak_check__init(struct leak_check *c, const char *suppressions, const char *const *ignore,
+		     size_t nignore)
 {
 	size_t i;
 	int err = 0;
@@ -37,13 +37,15 @@ static bool is_leak(const struct report_entry *e)
 {
 	const struct kind *k = kind__get(e->row.site.kind);
 
+	if (!kind__counts(e->row.site.kind, e->row.site.api))
+		return false; /* not the program's own (an allocator's mapping) */
 	if (e->verdict.kind == VERDICT_GROWING)
 		return true;
 	return k && k->leak_at_exit && e->row.count >= k->leak_at_exit;
 }
 
 /* "open <- open_leak <- main", and the first frame with a source line. */
-static void describe(struct check_leak *l, const struct report_entry *e)
+static void describe(struct leak *l, const struct report_entry *e)
 {
 	size_t i, used = 0;
 
@@ -64,7 +66,7 @@ static void describe(struct check_leak *l, const struct report_entry *e)
 	details__format(&e->details, l->what, sizeof(l->what));
 }
 
-static struct check_process *process(struct check *c, const struct report_process *p)
+static struct leak_process *process(struct leak_check *c, const struct report_process *p)
 {
 	size_t i;
 
@@ -79,7 +81,7 @@ static struct check_process *process(struct check *c, const struct report_proces
 	return &c->procs[c->nprocs++];
 }
 
-void check__evaluate(struct check *c, const struct report *r)
+void leak_check__evaluate(struct leak_check *c, const struct report *r)
 {
 	size_t i;
 
@@ -90,7 +92,7 @@ void check__evaluate(struct check *c, const struct report *r)
 		const struct report_entry *e = &r->entries[i];
 		const struct report_process *p = report__process(r, e->row.site.tgid);
 		struct suppress_rule *rule;
-		struct check_leak *l;
+		struct leak *l;
 
 		if (!p || !p->exited || !is_leak(e))
 			continue;
@@ -118,7 +120,7 @@ void check__evaluate(struct check *c, const struct report *r)
 }
 
 /* "7 fds (7 files /tmp/x/)", "1.2 KiB in 5 blocks" */
-static void format_amount(const struct check_leak *l, char *buf, size_t len)
+static void format_amount(const struct leak *l, char *buf, size_t len)
 {
 	const struct kind *k = kind__get(l->kind);
 	char bytes[32];
@@ -133,7 +135,7 @@ static void format_amount(const struct check_leak *l, char *buf, size_t len)
 	}
 }
 
-static const char *comm_of(const struct check *c, int pid)
+static const char *comm_of(const struct leak_check *c, int pid)
 {
 	size_t i;
 
@@ -143,13 +145,13 @@ static const char *comm_of(const struct check *c, int pid)
 	return "?";
 }
 
-void check__print(const struct check *c, FILE *out)
+void leak_check__print(const struct leak_check *c, FILE *out)
 {
 	char amount[160];
 	size_t i, leaking = 0;
 
 	for (i = 0; i < c->nleaks; i++) {
-		const struct check_leak *l = &c->leaks[i];
+		const struct leak *l = &c->leaks[i];
 
 		format_amount(l, amount, sizeof(amount));
 		fprintf(out, "leakscope: leak: %s %s at %s%s%s%s, PID %d (%s)\n",
@@ -190,7 +192,7 @@ static void xml_text(FILE *out, const char *s)
 	}
 }
 
-static void junit_case(FILE *out, const struct check *c, const struct check_process *p)
+static void junit_case(FILE *out, const struct leak_check *c, const struct leak_process *p)
 {
 	char name[64], amount[160];
 	size_t i;
@@ -205,7 +207,7 @@ static void junit_case(FILE *out, const struct check *c, const struct check_proc
 	fprintf(out, "\">\n      <failure message=\"%zu leak%s\" type=\"leak\">", p->leaks,
 		p->leaks == 1 ? "" : "s");
 	for (i = 0; i < c->nleaks; i++) {
-		const struct check_leak *l = &c->leaks[i];
+		const struct leak *l = &c->leaks[i];
 
 		if (l->pid != p->pid)
 			continue;
@@ -222,7 +224,7 @@ static void junit_case(FILE *out, const struct check *c, const struct check_proc
 	fputs("</failure>\n    </testcase>\n", out);
 }
 
-int check__write_junit(const struct check *c, const char *path)
+int leak_check__write_junit(const struct leak_check *c, const char *path)
 {
 	FILE *out = fopen(path, "w");
 	size_t i, failed = 0;
@@ -241,7 +243,7 @@ int check__write_junit(const struct check *c, const char *path)
 	return fclose(out) ? -errno : 0;
 }
 
-int check__exit_code(const struct check *c, int status)
+int leak_check__exit_code(const struct leak_check *c, int status)
 {
 	if (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status))
 		return WEXITSTATUS(status);
@@ -250,7 +252,7 @@ int check__exit_code(const struct check *c, int status)
 	return c->nleaks ? LS_EXIT_LEAKS : 0;
 }
 
-void check__free(struct check *c)
+void leak_check__free(struct leak_check *c)
 {
 	suppress__free(&c->rules);
 	free(c->leaks);

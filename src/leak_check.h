@@ -17,8 +17,8 @@
  * runtime, testing or os/signal packages of Go) and what the suppressions
  * say (src/suppress.h).
  */
-#ifndef CHECK_H
-#define CHECK_H
+#ifndef LEAK_CHECK_H
+#define LEAK_CHECK_H
 
 #include <stdint.h>
 #include <stdio.h>
@@ -31,7 +31,7 @@
 
 struct report;
 
-struct check_leak {
+struct leak {
 	int pid;
 	enum ls_kind kind;
 	int64_t count, bytes;
@@ -40,18 +40,18 @@ struct check_leak {
 	char where[160]; /* "main.go:42", "" */
 };
 
-struct check_process {
+struct leak_process {
 	int pid;
 	char comm[32];
 	int exit_status; /* a wait status, -1: unknown */
 	size_t leaks;
 };
 
-struct check {
+struct leak_check {
 	struct suppressions rules;
-	struct check_leak *leaks;
+	struct leak *leaks;
 	size_t nleaks;
-	struct check_process *procs;
+	struct leak_process *procs;
 	size_t nprocs;
 	size_t suppressed;
 	size_t unjudged; /* stacks lost: nothing to name them by */
@@ -59,17 +59,17 @@ struct check {
 
 /* The built-in rules, then the file's and each --check-ignore; 0 or an
  * LS_EXIT_* code after a message. */
-int check__init(struct check *c, const char *suppressions, const char *const *ignore,
-		size_t nignore);
+int leak_check__init(struct leak_check *c, const char *suppressions, const char *const *ignore,
+		     size_t nignore);
 /* Decides from the final report. */
-void check__evaluate(struct check *c, const struct report *r);
+void leak_check__evaluate(struct leak_check *c, const struct report *r);
 /* One line per leak and a last line, on `out`. */
-void check__print(const struct check *c, FILE *out);
+void leak_check__print(const struct leak_check *c, FILE *out);
 /* JUnit XML: one test case per process, failed with its leaks; -errno. */
-int check__write_junit(const struct check *c, const char *path);
+int leak_check__write_junit(const struct leak_check *c, const char *path);
 /* The command's own status when it failed, LS_EXIT_LEAKS when it leaked,
  * else 0. `status` is the command's wait status, -1: unknown. */
-int check__exit_code(const struct check *c, int status);
-void check__free(struct check *c);
+int leak_check__exit_code(const struct leak_check *c, int status);
+void leak_check__free(struct leak_check *c);
 
-#endif /* CHECK_H */
+#endif /* LEAK_CHECK_H */
