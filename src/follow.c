@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,7 @@ void follow__add_process(struct session *s, int pid, const char *comm)
 	memset(&s->images[s->nprocs], 0, sizeof(*s->images));
 	if (!image_to_run(s, pid, &s->images[s->nprocs]))
 		exec_follow__image(pid, &s->images[s->nprocs].dev, &s->images[s->nprocs].ino);
+	s->images[s->nprocs].close = !s->watch;
 	p = &s->procs[s->nprocs++];
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
@@ -66,7 +68,8 @@ void follow__add_process(struct session *s, int pid, const char *comm)
 	p->exit_status = -1;
 	/* A command not released yet still maps leakscope's own files: the
 	 * tables of its own come at the first look after its exec. */
-	if (s->unwinder && !(pid == s->target->pid && s->target->release_fd >= 0))
+	if (s->unwinder && s->images[s->nprocs - 1].close &&
+	    !(pid == s->target->pid && s->target->release_fd >= 0))
 		unwinder__refresh(s->unwinder, pid);
 	if (p->symbolizer)
 		symbolizer__refresh(p->symbolizer);
@@ -207,6 +210,11 @@ void follow__tick(struct session *s)
 		}
 		if (p->exited)
 			continue;
+		if (!s->images[i].close) { /* its maps as first read, till it exits */
+			if (kill(p->pid, 0) && errno == ESRCH)
+				p->exited = true;
+			continue;
+		}
 		follow_exec(s, i, false);
 		/* new libraries get their unwind tables */
 		if (s->unwinder)
@@ -215,6 +223,17 @@ void follow__tick(struct session *s)
 		if (p->symbolizer && symbolizer__refresh(p->symbolizer) == -ESRCH)
 			p->exited = true;
 	}
+}
+
+void follow__closely(struct session *s, int pid)
+{
+	size_t i;
+
+	for (i = 0; i < s->nprocs; i++)
+		if (s->procs[i].pid == pid && !s->procs[i].exited && !s->images[i].close) {
+			s->images[i].close = true;
+			read_maps(s, &s->procs[i]);
+		}
 }
 
 void follow__free_process(struct report_process *p)

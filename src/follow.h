@@ -21,6 +21,9 @@ void follow__add_process(struct session *s, int pid, const char *comm);
 int follow__on_event(void *ctx, void *data, size_t len);
 /* Looks at every live process: a new image (exec), new mappings, exit. */
 void follow__tick(struct session *s);
+/* -a sampled: process `pid` (a suspect) is followed as closely as a
+ * target: its maps read each second, its unwind tables loaded. */
+void follow__closely(struct session *s, int pid);
 /* -a: adopts the processes `snap` has objects of that are not known yet. */
 void follow__adopt(struct session *s, const struct snapshot *snap);
 /* -a, after a report: the processes that exited leave the BPF maps, the

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <linux/perf_event.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -11,42 +12,17 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "allocator.h"
 #include "cli.h"
+#include "escalation.h"
+#include "follow.h"
 #include "host_watch.h"
 #include "kind.h"
 #include "leakscope.skel.h"
-#include "probes.h"
 #include "report.h"
 #include "session.h"
-#include "target.h"
 #include "util.h"
 
-/* What one uprobe hit costs the process beyond the BPF run time that
- * bpf_stats measures: the trap. Estimated from `make bench` on this kernel
- * (no-op programs at leakscope's probes: ~13.5 us a malloc/free pair, three
- * hits). Said as an estimate wherever it is used. */
-#define TRAP_NS_ESTIMATE 4500
 #define MAX_FAULT_PERIOD (1u << 16)
-
-struct proc_watch {
-	int pid;
-	int64_t rss, prev_rss; /* RssAnon, bytes; -1: unknown */
-	double rate;	       /* bytes/s since the previous report */
-	unsigned streak;       /* reports in a row it grew */
-	bool escalated;	       /* its heap was traced exactly once already */
-};
-
-struct escalation {
-	int pid;
-	char comm[32];
-	uint64_t start_ns, end_ns;
-	struct probe_plan plan;
-	struct probe_links links;
-	uint64_t bpf0_ns, runs0; /* exact programs' totals at the start */
-	uint64_t cpu0;		 /* its utime + stime (ticks) at the start */
-	char *growing;		 /* the growing heap stacks of the last report */
-};
 
 struct host_watch {
 	struct session *s;
@@ -60,15 +36,11 @@ struct host_watch {
 	uint64_t esc_cost_ns;	 /* windows ended: BPF + traps estimated */
 	uint64_t self0, self_ns; /* leakscope's own CPU time: at the start, since */
 	unsigned escalations;
-	struct proc_watch *procs;
-	size_t nprocs;
 	struct escalation esc;
 	bool active;
 };
 
 static uint64_t fault_period;
-
-static uint64_t cpu_ticks(int pid);
 
 uint64_t host_watch__fault_period(const struct options *opt)
 {
@@ -155,9 +127,7 @@ static void read_costs(struct host_watch *w)
 /* What the window open now has cost: BPF measured, traps estimated. */
 static uint64_t window_cost(const struct host_watch *w)
 {
-	if (!w->active)
-		return 0;
-	return w->exact_ns - w->esc.bpf0_ns + (w->exact_runs - w->esc.runs0) * TRAP_NS_ESTIMATE;
+	return w->active ? escalation__cost(&w->esc, w->exact_ns, w->exact_runs) : 0;
 }
 
 static uint64_t total_cost(const struct host_watch *w)
@@ -171,112 +141,31 @@ static double allowed_ns(const struct host_watch *w, uint64_t now)
 	return w->s->opt->budget / 100.0 * w->ncpus * (double)(now - w->start_ns);
 }
 
+/* Anonymous resident memory: statm's resident less its shared (file and
+ * shmem) pages; statm is read far more cheaply than status. -1: gone. */
 static int64_t rss_anon(int pid)
 {
-	char path[64], *text, *line;
-	int64_t kb = -1;
+	char path[64], *text;
+	long long resident, shared;
+	int64_t bytes = -1;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	snprintf(path, sizeof(path), "/proc/%d/statm", pid);
 	text = read_file(path, NULL);
-	line = text ? strstr(text, "\nRssAnon:") : NULL;
-	if (line)
-		kb = strtoll(line + 9, NULL, 10);
+	if (text && sscanf(text, "%*d %lld %lld", &resident, &shared) == 2)
+		bytes = (resident - shared) * sysconf(_SC_PAGESIZE);
 	free(text);
-	return kb < 0 ? -1 : kb * 1024;
+	return bytes;
 }
 
-/* utime + stime of a process, in clock ticks; 0: unknown */
-static uint64_t cpu_ticks(int pid)
-{
-	char path[64], *text, *p;
-	unsigned long long ut = 0, st = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	text = read_file(path, NULL);
-	p = text ? strrchr(text, ')') : NULL; /* the comm may hold spaces */
-	if (p &&
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-		ut = st = 0;
-	free(text);
-	return ut + st;
-}
-
-static struct proc_watch *proc_of(struct host_watch *w, int pid)
-{
-	size_t i;
-
-	for (i = 0; i < w->nprocs; i++)
-		if (w->procs[i].pid == pid)
-			return &w->procs[i];
-	w->procs = xrealloc(w->procs, w->nprocs + 1, sizeof(*w->procs));
-	memset(&w->procs[w->nprocs], 0, sizeof(*w->procs));
-	w->procs[w->nprocs].pid = pid;
-	w->procs[w->nprocs].prev_rss = -1;
-	return &w->procs[w->nprocs++];
-}
-
-static void escalate(struct host_watch *w, const struct report_process *p, uint64_t now)
-{
-	const struct options *opt = w->s->opt;
-	struct escalation *e = &w->esc;
-	struct target t = {.pidfd = -1, .release_fd = -1};
-
-	memset(e, 0, sizeof(*e));
-	if (target__attach(&t, p->pid))
-		return;
-	if (allocator__plan(&t, opt->allocator, 1u << LS_KIND_HEAP, &e->plan)) {
-		target__close(&t);
-		return;
-	}
-	allocator__place(&e->plan, opt->probe_at_entry);
-	target__close(&t);
-	read_costs(w);
-	e->bpf0_ns = w->exact_ns;
-	e->runs0 = w->exact_runs;
-	if (probes__attach(w->s->skel, &e->plan, p->pid, &e->links)) {
-		probes__detach(&e->links);
-		allocator__free_plan(&e->plan);
-		return;
-	}
-	e->pid = p->pid;
-	snprintf(e->comm, sizeof(e->comm), "%s", p->comm ? p->comm : "?");
-	e->start_ns = now;
-	e->end_ns = now + (uint64_t)(opt->escalate_window * 1e9);
-	e->cpu0 = cpu_ticks(p->pid);
-	w->active = true;
-	w->escalations++;
-	ls_info("PID %d (%s): memory grew %u reports in a row: its heap is traced exactly for "
-		"%.0f s (%zu probes)",
-		p->pid, e->comm, proc_of(w, p->pid)->streak, opt->escalate_window, e->links.count);
-}
-
-/* The window ends (its time, the budget, the process's exit): probes gone,
- * its blocks forgotten (their frees are no longer seen), what grew said. */
+/* The window ends (its time, the budget, the process's exit). */
 static void end_escalation(struct host_watch *w, const char *why)
 {
-	struct escalation *e = &w->esc;
-	struct kind_source src = session__source(w->s);
-	uint32_t pid = e->pid;
-	uint64_t now = monotonic_ns(), cost;
 	FILE *out = w->s->json == stdout ? stderr : stdout; /* --json -: stdout is its */
 
 	read_costs(w);
-	cost = window_cost(w);
-	probes__detach(&e->links);
-	allocator__free_plan(&e->plan);
-	kind__get(LS_KIND_HEAP)->forget(&src, &pid, 1);
-	w->esc_cost_ns += cost;
+	w->esc_cost_ns += window_cost(w);
+	escalation__close(&w->esc, w->s, why, out, w->exact_ns, w->exact_runs);
 	w->active = false;
-	fprintf(out,
-		"escalation %d (%s) ended after %.0f s (%s): %" PRIu64
-		" probe hits, BPF %.1f ms + traps ~%.1f ms (estimated); growing heap stacks: %s",
-		e->pid, e->comm, (now - e->start_ns) / 1e9, why, w->exact_runs - e->runs0,
-		(w->exact_ns - e->bpf0_ns) / 1e6,
-		(w->exact_runs - e->runs0) * (double)TRAP_NS_ESTIMATE / 1e6,
-		e->growing ? e->growing : "none\n");
-	fflush(out);
-	free(e->growing);
-	e->growing = NULL;
 }
 
 void host_watch__tick(struct host_watch *w)
@@ -312,74 +201,64 @@ void host_watch__tick(struct host_watch *w)
 	w->last_tick_ns = now;
 }
 
-/* The escalated process's heap stacks that the verdicts call growing. */
-static void keep_growing(struct escalation *e, const struct report *r)
+/* The window of `p`, while it is open: for the report. */
+static void window_said(const struct host_watch *w, struct report_process *p, uint64_t now)
 {
-	char *text = NULL;
-	size_t len = 0, i, k;
-	FILE *f = open_memstream(&text, &len);
-	int n = 0;
+	struct proc_memory *m = &p->memory;
+	const struct escalation *e = &w->esc;
+	double its = (cpu_ticks(p->pid) - e->cpu0) * 1e9 / sysconf(_SC_CLK_TCK);
 
-	if (!f)
+	m->exact_now = true;
+	m->window_s = (now - e->start_ns) / 1e9;
+	m->window_len = w->s->opt->escalate_window;
+	m->probe_hits = w->exact_runs - e->runs0;
+	m->bpf_ns = w->exact_ns - e->bpf0_ns;
+	m->traps_ns = m->probe_hits * TRAP_NS_ESTIMATE;
+	m->cpu_share = its > 0 ? 100.0 * window_cost(w) / its : -1;
+}
+
+static void cost_said(const struct host_watch *w, struct host_cost *c, uint64_t now)
+{
+	c->present = true;
+	c->ncpus = w->ncpus;
+	c->budget = w->s->opt->budget;
+	c->secs = (now - w->start_ns) / 1e9;
+	c->percent = 100.0 * total_cost(w) / (w->ncpus * (double)(now - w->start_ns));
+	c->fault_period = fault_period;
+	c->sampling_ns = w->sampling_ns;
+	c->sampling_runs = w->sampling_runs;
+	c->windows = w->escalations;
+	c->exact_ns = w->esc_cost_ns + window_cost(w);
+	c->trap_ns = TRAP_NS_ESTIMATE;
+	c->self_ns = w->self_ns;
+}
+
+/* A process's RSS now, its growth since the last report; whether it is a
+ * suspect worth a window. */
+static void look_at(struct host_watch *w, struct report_process *p, double secs)
+{
+	struct proc_memory *m = &p->memory;
+	int64_t rss = rss_anon(p->pid);
+
+	if (rss < 0)
 		return;
-	for (i = 0; i < r->count; i++) {
-		const struct report_entry *en = &r->entries[i];
-		char bytes[32];
-
-		if (en->row.site.tgid != (uint32_t)e->pid || en->row.site.kind != LS_KIND_HEAP ||
-		    en->verdict.kind != VERDICT_GROWING)
-			continue;
-		format_bytes(en->row.bytes, bytes, sizeof(bytes));
-		fprintf(f, "\n  %s in %" PRId64 " blocks, +%.0f B/s: ", bytes, en->row.count,
-			en->verdict.rate);
-		for (k = 0; k < en->nframes && k < 8; k++)
-			fprintf(f, "%s%s", k ? " <- " : "", en->frames[k]);
-		n++;
-	}
-	fputc('\n', f);
-	fclose(f);
-	free(e->growing);
-	e->growing = n ? text : NULL;
-	if (!n)
-		free(text);
+	m->rate = m->known && secs > 0 ? (rss - m->rss_anon) / secs : 0;
+	m->streak = m->known && rss > m->rss_anon ? m->streak + 1 : 0;
+	m->rss_anon = rss;
+	m->known = true;
+	m->exact_now = false;
+	/* its memory grew: its stacks are worth unwinding well */
+	if (m->streak == 1)
+		follow__closely(w->s, p->pid);
 }
 
-static void print_process(FILE *out, const struct host_watch *w, const struct proc_watch *pw,
-			  const struct report_process *p, uint64_t now)
-{
-	char rss[32], rate[32];
-
-	format_bytes(pw->rss, rss, sizeof(rss));
-	format_bytes(pw->rate < 0 ? -pw->rate : pw->rate, rate, sizeof(rate));
-	fprintf(out, "memory %-7d %-16s RSS anon %s, %s%s/s, grew %u report%s in a row", p->pid,
-		p->comm, rss, pw->rate < 0 ? "-" : "+", rate, pw->streak,
-		pw->streak == 1 ? "" : "s");
-	if (w->active && w->esc.pid == p->pid) {
-		uint64_t ticks = cpu_ticks(p->pid) - w->esc.cpu0;
-		double its = ticks * 1e9 / sysconf(_SC_CLK_TCK);
-
-		fprintf(out,
-			"; heap traced exactly for %.0f s of %.0f: %" PRIu64
-			" probe hits, BPF %.2f ms + traps ~%.2f ms (estimated)",
-			(now - w->esc.start_ns) / 1e9, w->s->opt->escalate_window,
-			w->exact_runs - w->esc.runs0, (w->exact_ns - w->esc.bpf0_ns) / 1e6,
-			(w->exact_runs - w->esc.runs0) * (double)TRAP_NS_ESTIMATE / 1e6);
-		if (its > 0)
-			fprintf(out, ", ~%.1f %% of its CPU time", 100.0 * window_cost(w) / its);
-	} else if (pw->escalated) {
-		fprintf(out, "; its heap was traced exactly once");
-	}
-	fputc('\n', out);
-}
-
-void host_watch__report(struct host_watch *w, const struct report *r, FILE *out)
+void host_watch__report(struct host_watch *w, struct report *r)
 {
 	const struct options *opt = w ? w->s->opt : NULL;
-	const struct report_process *best = NULL;
+	struct report_process *best = NULL;
 	uint64_t now = monotonic_ns();
 	double secs, best_rate = 0;
 	size_t i;
-	int shown = 0;
 
 	if (!w)
 		return;
@@ -387,48 +266,36 @@ void host_watch__report(struct host_watch *w, const struct report *r, FILE *out)
 	secs = (now - w->last_report_ns) / 1e9;
 	w->last_report_ns = now;
 	if (w->active)
-		keep_growing(&w->esc, r);
-	if (out)
-		fprintf(out,
-			"host: leakscope took %.3f %% of %d CPUs in %.0f s (budget %.4g %%): fault "
-			"sampling (1 in %" PRIu64 ") %.1f ms BPF in %" PRIu64
-			" runs; exact heap tracing %u window%s, %.1f ms (BPF + traps estimated at "
-			"%d us a probe hit); its own process %.0f ms; not counted: the kernel's "
-			"perf work per fault\n",
-			100.0 * total_cost(w) / (w->ncpus * (double)(now - w->start_ns)), w->ncpus,
-			(now - w->start_ns) / 1e9, opt->budget, fault_period, w->sampling_ns / 1e6,
-			w->sampling_runs, w->escalations, w->escalations == 1 ? "" : "s",
-			(w->esc_cost_ns + window_cost(w)) / 1e6, TRAP_NS_ESTIMATE / 1000,
-			w->self_ns / 1e6);
+		escalation__note_growing(&w->esc, r);
 	for (i = 0; i < r->nprocs; i++) {
-		const struct report_process *p = &r->procs[i];
-		struct proc_watch *pw;
+		struct report_process *p = &r->procs[i];
+		struct proc_memory *m = &p->memory;
 
 		if (p->exited)
 			continue;
-		pw = proc_of(w, p->pid);
-		pw->rss = rss_anon(p->pid);
-		if (pw->rss < 0)
-			continue;
-		pw->rate = pw->prev_rss >= 0 && secs > 0 ? (pw->rss - pw->prev_rss) / secs : 0;
-		pw->streak = pw->prev_rss >= 0 && pw->rss > pw->prev_rss ? pw->streak + 1 : 0;
-		pw->prev_rss = pw->rss;
-		if (out && (pw->streak || (w->active && w->esc.pid == p->pid)) &&
-		    shown < opt->top) {
-			print_process(out, w, pw, p, now);
-			shown++;
-		}
-		if (opt->escalate_after && pw->streak >= opt->escalate_after && !pw->escalated &&
-		    pw->rate > best_rate) {
+		look_at(w, p, secs);
+		if (w->active && w->esc.pid == p->pid)
+			window_said(w, p, now);
+		if (opt->escalate_after && m->streak >= opt->escalate_after && !m->escalated &&
+		    m->rate > best_rate) {
 			best = p;
-			best_rate = pw->rate;
+			best_rate = m->rate;
 		}
 	}
 	/* one window at a time, and only well inside the budget */
 	if (best && !w->active && total_cost(w) < allowed_ns(w, now) / 2) {
-		proc_of(w, best->pid)->escalated = true;
-		escalate(w, best, now);
+		best->memory.escalated = true; /* tried once, opened or not */
+		if (!escalation__open(&w->esc, w->s, best, opt->escalate_window, w->exact_ns,
+				      w->exact_runs)) {
+			w->active = true;
+			w->escalations++;
+			ls_info("PID %d (%s): memory grew %u reports in a row: its heap is "
+				"traced exactly for %.0f s (%zu probes)",
+				best->pid, w->esc.comm, best->memory.streak, opt->escalate_window,
+				w->esc.links.count);
+		}
 	}
+	cost_said(w, &r->host, now);
 }
 
 void host_watch__free(struct host_watch *w)
@@ -448,6 +315,5 @@ void host_watch__free(struct host_watch *w)
 		close(w->stats_fd);
 	free(w->fds);
 	free(w->links);
-	free(w->procs);
 	free(w);
 }

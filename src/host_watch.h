@@ -25,9 +25,10 @@ struct session;
 struct host_watch *host_watch__start(struct session *s);
 /* The fault period now (--fault-period, lengthened to keep the budget). */
 uint64_t host_watch__fault_period(const struct options *opt);
-/* At each report: RSS per process, escalation decided, lines printed to
- * `out` (NULL: none). */
-void host_watch__report(struct host_watch *w, const struct report *r, FILE *out);
+/* At each report, before it is printed: each process's memory (RSS, its
+ * growth, its window) and the host's cost written into `r`, escalation
+ * decided. */
+void host_watch__report(struct host_watch *w, struct report *r);
 /* About once a second: a window's end, the budget. */
 void host_watch__tick(struct host_watch *w);
 void host_watch__free(struct host_watch *w);

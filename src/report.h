@@ -52,6 +52,20 @@ struct kind_summary {
 };
 
 /* A traced process: the target, and with --follow-forks its children. */
+/* -a sampled: a process's memory, seen at each report (src/host_watch.c) */
+struct proc_memory {
+	bool known;	  /* read at least once */
+	int64_t rss_anon; /* bytes */
+	double rate;	  /* bytes/s since the previous report */
+	unsigned streak;  /* reports in a row it grew */
+	bool escalated;	  /* its heap was (or is being) traced exactly */
+	/* while its heap is traced exactly: the window and its cost */
+	bool exact_now;
+	double window_s, window_len;
+	uint64_t probe_hits, bpf_ns, traps_ns; /* traps: estimated */
+	double cpu_share;		       /* of its own CPU time; < 0: unknown */
+};
+
 struct report_process {
 	int pid;
 	const char *comm;
@@ -63,6 +77,22 @@ struct report_process {
 	int preexisting[LS_KIND_MAX];
 	int go_minor; /* runs Go 1.N (its goroutines' layout); 0: not Go */
 	char *cgroup; /* -a: its cgroup v2 path ("/system.slice/x"); NULL: not read */
+	struct proc_memory memory;
+};
+
+/* -a sampled: what leakscope has cost the host since it started */
+struct host_cost {
+	bool present;
+	int ncpus;
+	double budget;	/* --budget, % of all CPUs */
+	double percent; /* the total below, % of all CPUs' time */
+	double secs;
+	uint64_t fault_period;
+	uint64_t sampling_ns, sampling_runs; /* BPF, measured */
+	unsigned windows;
+	uint64_t exact_ns; /* windows: BPF measured + traps estimated ... */
+	int trap_ns;	   /* ... at this much a probe hit */
+	uint64_t self_ns;  /* leakscope's own process */
 };
 
 struct report {
@@ -78,6 +108,7 @@ struct report {
 	bool size_filtered; /* --min-size/--max-size: frees of skipped blocks look unknown */
 	/* what the kernel refused and what is not traced; "" or NULL: nothing */
 	const char *missing;
+	struct host_cost host;
 };
 
 /* What the previous report held, to compute growth. */
@@ -127,6 +158,9 @@ void report_folded__print(FILE *out, const struct report *r, enum folded_value v
 void report_prometheus__print(FILE *out, const struct report *r);
 /* -a: the processes, ranked by growth, and those that exited. */
 void report_host__print(FILE *out, const struct report *r, const struct options *opt);
+/* -a sampled: what leakscope cost the host, and the processes whose
+ * memory grows (those --top allows), one line each. */
+void report_host__print_memory(FILE *out, const struct report *r, const struct options *opt);
 /* One line of JSON per report (src/report_json.c). */
 void report_json__print(FILE *out, const struct report *r);
 /* A JSON string, quoted and escaped (invalid UTF-8 as U+FFFD). */

@@ -83,3 +83,53 @@ void report_host__print(FILE *out, const struct report *r, const struct options 
 		fprintf(out, "... %zu more processes (--top)\n", shown - opt->top);
 	free(t);
 }
+
+static void print_process_memory(FILE *out, const struct report_process *p)
+{
+	const struct proc_memory *m = &p->memory;
+	char rss[32], rate[32];
+
+	format_bytes(m->rss_anon, rss, sizeof(rss));
+	format_bytes(m->rate < 0 ? -m->rate : m->rate, rate, sizeof(rate));
+	fprintf(out, "memory %-7d %-16s RSS anon %s, %s%s/s, grew %u report%s in a row", p->pid,
+		p->comm, rss, m->rate < 0 ? "-" : "+", rate, m->streak, m->streak == 1 ? "" : "s");
+	if (m->exact_now) {
+		fprintf(out,
+			"; heap traced exactly for %.0f s of %.0f: %" PRIu64
+			" probe hits, BPF %.2f ms + traps ~%.2f ms (estimated)",
+			m->window_s, m->window_len, m->probe_hits, m->bpf_ns / 1e6,
+			m->traps_ns / 1e6);
+		if (m->cpu_share >= 0)
+			fprintf(out, ", ~%.1f %% of its CPU time", m->cpu_share);
+	} else if (m->escalated) {
+		fprintf(out, "; its heap was traced exactly once");
+	}
+	fputc('\n', out);
+}
+
+void report_host__print_memory(FILE *out, const struct report *r, const struct options *opt)
+{
+	const struct host_cost *c = &r->host;
+	int shown = 0;
+	size_t i;
+
+	if (!c->present)
+		return;
+	fprintf(out,
+		"host: leakscope took %.3f %% of %d CPUs in %.0f s (budget %.4g %%): fault "
+		"sampling (1 in %" PRIu64 ") %.1f ms BPF in %" PRIu64
+		" runs; exact heap tracing %u window%s, %.1f ms (BPF + traps estimated at "
+		"%d us a probe hit); its own process %.0f ms; not counted: the kernel's "
+		"perf work per fault\n",
+		c->percent, c->ncpus, c->secs, c->budget, c->fault_period, c->sampling_ns / 1e6,
+		c->sampling_runs, c->windows, c->windows == 1 ? "" : "s", c->exact_ns / 1e6,
+		c->trap_ns / 1000, c->self_ns / 1e6);
+	for (i = 0; i < r->nprocs && shown < opt->top; i++) {
+		const struct report_process *p = &r->procs[i];
+
+		if (p->exited || !p->memory.known || !(p->memory.streak || p->memory.exact_now))
+			continue;
+		print_process_memory(out, p);
+		shown++;
+	}
+}

@@ -109,6 +109,44 @@ static void print_preexisting(FILE *out, const struct report_process *p)
 	}
 }
 
+/* -a sampled: its anonymous RSS and, in a window, what tracing costs it */
+static void print_memory(FILE *out, const struct proc_memory *m)
+{
+	if (!m->known)
+		return;
+	fprintf(out, ",\"rss_anon\":%" PRId64 ",\"rss_bytes_per_s\":", m->rss_anon);
+	json_number(out, m->rate);
+	fprintf(out, ",\"grew_reports\":%u,\"escalated\":%s", m->streak,
+		m->escalated ? "true" : "false");
+	if (!m->exact_now)
+		return;
+	fprintf(out,
+		",\"exact_window\":{\"s\":%.0f,\"of_s\":%.0f,\"probe_hits\":%" PRIu64
+		",\"bpf_ns\":%" PRIu64 ",\"traps_ns_estimated\":%" PRIu64,
+		m->window_s, m->window_len, m->probe_hits, m->bpf_ns, m->traps_ns);
+	if (m->cpu_share >= 0) {
+		fputs(",\"percent_of_its_cpu\":", out);
+		json_number(out, m->cpu_share);
+	}
+	fputc('}', out);
+}
+
+/* -a sampled: what leakscope has cost the host, and how it is known */
+static void print_host(FILE *out, const struct host_cost *c)
+{
+	if (!c->present)
+		return;
+	fputs(",\"host\":{\"percent_of_cpus\":", out);
+	json_number(out, c->percent);
+	fprintf(out,
+		",\"cpus\":%d,\"budget_percent\":%.4g,\"seconds\":%.3f,\"fault_period\":%" PRIu64
+		",\"sampling_bpf_ns\":%" PRIu64 ",\"sampling_runs\":%" PRIu64
+		",\"exact_windows\":%u,\"exact_ns\":%" PRIu64 ",\"exact_trap_ns_estimate\":%d"
+		",\"self_ns\":%" PRIu64 "}",
+		c->ncpus, c->budget, c->secs, c->fault_period, c->sampling_ns, c->sampling_runs,
+		c->windows, c->exact_ns, c->trap_ns, c->self_ns);
+}
+
 static void print_process(FILE *out, const struct report_process *p)
 {
 	fprintf(out, "{\"pid\":%d,\"comm\":", p->pid);
@@ -119,6 +157,7 @@ static void print_process(FILE *out, const struct report_process *p)
 	else if (p->exited && p->exit_status >= 0 && WIFSIGNALED(p->exit_status))
 		fprintf(out, ",\"killed_by\":%d", WTERMSIG(p->exit_status));
 	print_preexisting(out, p);
+	print_memory(out, &p->memory);
 	if (p->cgroup) {
 		fputs(",\"cgroup\":", out);
 		json__string(out, p->cgroup);
@@ -240,6 +279,7 @@ void report_json__print(FILE *out, const struct report *r)
 		json__string(out, r->missing);
 	}
 	print_kinds(out, r);
+	print_host(out, &r->host);
 	fputs(",\"stacks\":[", out);
 	for (i = 0; i < r->count; i++) {
 		if (i)

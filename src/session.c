@@ -79,9 +79,6 @@ static int emit_report(struct session *s, bool final)
 	    .size_filtered = s->opt->min_size > 0 || s->opt->max_size != UINT64_MAX,
 	    .missing = s->missing,
 	};
-	char *host_lines = NULL;
-	size_t host_len = 0;
-	FILE *host_out;
 	int err = 0;
 
 	src = session__source(s);
@@ -95,11 +92,8 @@ static int emit_report(struct session *s, bool final)
 	report__build(&r, &snap, s->opt->min_age * 1e9, &s->history);
 	r.traced_ns = r.now_ns - s->start_ns;
 	verdicts__update(s->verdicts, &r);
-	/* -a: RSS and escalation, decided on the whole report; printed after it */
-	host_out = s->watch ? open_memstream(&host_lines, &host_len) : NULL;
-	host_watch__report(s->watch, &r, host_out);
-	if (host_out)
-		fclose(host_out);
+	/* -a: RSS and escalation, decided on the whole report */
+	host_watch__report(s->watch, &r);
 	if (s->http) /* the whole report, even with --leaks-only */
 		http_server__publish(s->http, &r, s->opt->folded_value);
 	if (s->push)
@@ -109,9 +103,8 @@ static int emit_report(struct session *s, bool final)
 	/* --check: stdout is the command's */
 	if (s->json != stdout && !s->check)
 		report_text__print(stdout, &r, s->opt);
-	if (host_lines && s->json != stdout && !s->check)
-		fputs(host_lines, stdout);
-	free(host_lines);
+	if (s->json != stdout && !s->check)
+		report_host__print_memory(stdout, &r, s->opt);
 	if (s->json)
 		report_json__print(s->json, &r);
 	if (s->opt->folded_path) {

@@ -7,6 +7,7 @@
 #define SESSION_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "exec_follow.h"
@@ -36,6 +37,11 @@ struct session {
 	struct proc_image {
 		dev_t dev;
 		ino_t ino;
+		/* its maps read each second, its unwind tables loaded; -a
+		 * sampled: only a process whose memory grew (a few of many,
+		 * most short-lived: their tables would cost more than all
+		 * the sampling) */
+		bool close;
 	} * images; /* what each of procs runs, to notice exec */
 	struct attached_places places;
 	struct unwinder *unwinder; /* unwind tables of what they map, NULL: none */

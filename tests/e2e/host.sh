@@ -48,6 +48,10 @@ expect_escalated() {
 			grep -m1 -x growing)"
 	expect_eq "forgotten once detached" "" \
 		"$(tail -n 1 "$T/j" | jq -r --argjson pid "$pid" '.stacks[] | select(.pid == $pid and .kind == "heap") | .bytes')"
+	expect_eq "its window and its cost in the JSON" "ok" \
+		"$(jq -r --argjson pid "$pid" '.processes[] | select(.pid == $pid and .exact_window)
+			| if .exact_window.of_s == 4 and .exact_window.probe_hits > 0 and .rss_anon > 0
+			  then "ok" else "bad \(.exact_window)" end' "$T/j" | sort -u | tr '\n' ' ' | sed 's/ $//')"
 	expect_match "its cost said while traced" \
 		"^memory $pid +$2 +RSS anon .*heap traced exactly for [0-9]+ s of 4: [0-9]+ probe hits, BPF [0-9.]+ ms \+ traps ~[0-9.]+ ms \(estimated\)" "$T/out"
 }
@@ -67,6 +71,8 @@ t_host_sampled() {
 		"growth: .* pages at [0-9]+ stacks \(estimated: --fault-period 64\)" "$T/out"
 	expect_match "what leakscope cost the host, measured" \
 		"^host: leakscope took [0-9.]+ % of [0-9]+ CPUs in [0-9]+ s \(budget 10 %\): fault sampling \(1 in 64\) [0-9.]+ ms BPF" "$T/out"
+	expect_eq "the host's cost in the JSON: budget, fault period" "10 64 1" \
+		"$(tail -n 1 "$T/j" | jq -r '"\(.host.budget_percent) \(.host.fault_period) \(.host.exact_windows)"')"
 	expect_match "no uprobe on the host at start" "tracing the host: 0 probe links" "$T/err"
 }
 run_test "host: -a finds a steady leak by page faults and RSS, then its stack exactly (glibc)" t_host_sampled
