@@ -19,14 +19,7 @@ trap 'rm -rf "$W"' EXIT
 MODES="untraced sampled"
 [ "${HOST_EXACT:-0}" = 1 ] && MODES="$MODES exact"
 
-wait_line() { # wait_line FILE REGEX SECONDS
-	local i=0
-	while ! grep -Eq -- "$2" "$1" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -ge $(($3 * 20)) ] && return 1
-		sleep 0.05
-	done
-}
+. "$SRC/tools/bench/lib.sh" # wait_line, median
 
 TRACER=
 start() { # start MODE: leakscope for MODE, attached, in the background
@@ -39,10 +32,9 @@ start() { # start MODE: leakscope for MODE, attached, in the background
 	wait_line "$W/ls.err" "tracing the host" 60
 	sleep 1 # its first look at the host's processes
 }
-stop() {
+stop_tracer() { # the tracer stopped, its last account of itself kept
 	[ -n "$TRACER" ] || return
-	kill -INT "$TRACER" 2>/dev/null
-	wait "$TRACER" 2>/dev/null
+	stop "$TRACER"
 	grep -h '^host: ' "$W/ls.out" | tail -n 1 >"$W/last_cost"
 	TRACER=
 }
@@ -68,11 +60,6 @@ malloc_loop() { # ns per malloc/free pair, 2 s
 	"$MB" loop 2 2>/dev/null | sed -n 's/^ns\/pair //p'
 }
 
-median() {
-	printf '%s\n' "$@" | grep -E '^[0-9.]+$' | sort -g |
-		awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "n/a" }'
-}
-
 echo "leakscope -a benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, kernel $(uname -r), median of $ROUNDS rounds, modes taking turns"
 redis-server --port 16421 --bind 127.0.0.1 --save "" --appendonly no >"$W/redis.log" 2>&1 &
 REDIS=$!
@@ -84,7 +71,7 @@ for round in $(seq "$ROUNDS"); do
 		V[compile.$mode]="${V[compile.$mode]:-} $(compile)"
 		V[redis.$mode]="${V[redis.$mode]:-} $(redis_set)"
 		V[loop.$mode]="${V[loop.$mode]:-} $(malloc_loop)"
-		stop
+		stop_tracer
 		[ "$mode" = untraced ] || cp "$W/last_cost" "$W/cost.$mode"
 	done
 done
