@@ -252,6 +252,24 @@ static void look_at(struct host_watch *w, struct report_process *p, double secs)
 		follow__closely(w->s, p->pid);
 }
 
+/* Each process's share of the sampling: its growth rows' faults (scaled
+ * by the period they were sampled at) back to samples, at the mean run. */
+static void sampling_shares(const struct host_watch *w, struct report *r)
+{
+	double per_run = w->sampling_runs ? (double)w->sampling_ns / w->sampling_runs : 0;
+	size_t i;
+
+	for (i = 0; i < r->nprocs; i++)
+		r->procs[i].memory.sampling_ns = 0;
+	for (i = 0; i < r->count; i++) {
+		const struct report_entry *e = &r->entries[i];
+		struct report_process *p = report__process(r, e->row.site.tgid);
+
+		if (p && e->row.site.kind == LS_KIND_GROWTH)
+			p->memory.sampling_ns += e->row.count / fault_period * per_run;
+	}
+}
+
 void host_watch__report(struct host_watch *w, struct report *r)
 {
 	const struct options *opt = w ? w->s->opt : NULL;
@@ -267,6 +285,7 @@ void host_watch__report(struct host_watch *w, struct report *r)
 	w->last_report_ns = now;
 	if (w->active)
 		escalation__note_growing(&w->esc, r);
+	sampling_shares(w, r);
 	for (i = 0; i < r->nprocs; i++) {
 		struct report_process *p = &r->procs[i];
 		struct proc_memory *m = &p->memory;

@@ -59,6 +59,9 @@ struct proc_memory {
 	double rate;	  /* bytes/s since the previous report */
 	unsigned streak;  /* reports in a row it grew */
 	bool escalated;	  /* its heap was (or is being) traced exactly */
+	/* what the fault sampling cost it, estimated: its sampled faults on
+	 * new memory times the sampling program's mean run time */
+	uint64_t sampling_ns;
 	/* while its heap is traced exactly: the window and its cost */
 	bool exact_now;
 	double window_s, window_len;

@@ -93,6 +93,7 @@ static void print_process_memory(FILE *out, const struct report_process *p)
 	format_bytes(m->rate < 0 ? -m->rate : m->rate, rate, sizeof(rate));
 	fprintf(out, "memory %-7d %-16s RSS anon %s, %s%s/s, grew %u report%s in a row", p->pid,
 		p->comm, rss, m->rate < 0 ? "-" : "+", rate, m->streak, m->streak == 1 ? "" : "s");
+	fprintf(out, "; fault sampling ~%.2f ms (estimated)", m->sampling_ns / 1e6);
 	if (m->exact_now) {
 		fprintf(out,
 			"; heap traced exactly for %.0f s of %.0f: %" PRIu64

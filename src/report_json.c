@@ -116,8 +116,8 @@ static void print_memory(FILE *out, const struct proc_memory *m)
 		return;
 	fprintf(out, ",\"rss_anon\":%" PRId64 ",\"rss_bytes_per_s\":", m->rss_anon);
 	json_number(out, m->rate);
-	fprintf(out, ",\"grew_reports\":%u,\"escalated\":%s", m->streak,
-		m->escalated ? "true" : "false");
+	fprintf(out, ",\"grew_reports\":%u,\"escalated\":%s,\"sampling_ns_estimated\":%" PRIu64,
+		m->streak, m->escalated ? "true" : "false", m->sampling_ns);
 	if (!m->exact_now)
 		return;
 	fprintf(out,
