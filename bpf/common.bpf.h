@@ -17,6 +17,7 @@
 /* errno values the map helpers return (no libc headers in BPF) */
 #define E2BIG  7
 #define EEXIST 17
+#define EBUSY  16
 
 /* Sizes are defaults: userspace sets them with bpf_map__set_max_entries(). */
 struct {

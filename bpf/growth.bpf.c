@@ -45,11 +45,6 @@ int growth_fault(struct bpf_perf_event_data *ctx)
 	site.tgid = task->tgid;
 	if (!task->mm || !is_target(site.tgid))
 		return 0;
-	c.stack = task->mm->start_stack;
-	if (bpf_find_vma(task, ctx->addr, anon_cb, &c, 0) || c.verdict != SKIP_MAX) {
-		count(LS_KIND_GROWTH, CNT_UNKNOWN_RELEASES);
-		return 0;
-	}
 	/* a fault in the kernel (a read() into new memory): the user stack
 	 * is where the system call was made */
 	/* the context is read in whole words: cs is a u16 in today's pt_regs */
@@ -64,6 +59,16 @@ int growth_fault(struct bpf_perf_event_data *ctx)
 		bp = BPF_CORE_READ(regs, bp);
 	}
 	site.stack_id = capture_regs_stack(LS_KIND_GROWTH, site.tgid, ip, sp, bp, 0);
+	/* The stack first: bpf_find_vma() succeeds once per run here
+	 * (vma_cache in unwind.bpf.h), and the walk needs it until its
+	 * mappings are cached, which takes a few samples of a process's
+	 * stacks; a sample whose check then cannot look up its vma is
+	 * dropped (SKIP_NO_VMA). */
+	c.stack = task->mm->start_stack;
+	if (bpf_find_vma(task, ctx->addr, anon_cb, &c, 0) || c.verdict != SKIP_MAX) {
+		count(LS_KIND_GROWTH, CNT_UNKNOWN_RELEASES);
+		return 0;
+	}
 	/* one entry per stack, not one per age generation (totals_for):
 	 * nothing is released, an age says nothing */
 	key.site = site;

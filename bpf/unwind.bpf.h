@@ -5,10 +5,10 @@
  * row. stack_store() (stack.bpf.h) calls unwind_walk().
  *
  * One frame per bpf_loop() iteration, so the verifier sees the step once:
- * find the mapping of the pc (bpf_find_vma(), cached for the walk) and its
- * file's table (by device and inode), the row (binary search), then the CFA
- * from rsp or rbp, the return address at CFA - 8, the caller's rbp where the
- * row saved it.
+ * find the mapping of the pc (bpf_find_vma(), cached for the walk and in
+ * vma_cache across walks) and its file's table (by device and inode), the
+ * row (binary search), then the CFA from rsp or rbp, the return address at
+ * CFA - 8, the caller's rbp where the row saved it.
  *
  * Verifier budget: the walk's state lives in a per-CPU map, not on the
  * 512-byte stack (the kernel adds the callback's frame to its caller's), and
@@ -96,11 +96,37 @@ enum walk_status {
 	WALK_LOST,     /* no rule and no frame pointer, or a read failed */
 };
 
-/* A mapping seen in this walk: the pcs in [start, end) have row pc + bias. */
+/* A mapping seen in this walk: the pcs in [start, end) have row pc + bias.
+ * Kept in vma_cache too, for the address space `mm`. */
 struct seen_vma {
 	__u64 start, end, bias;
+	__u64 mm;
 	__u32 first_row, nrows;
 };
+
+/*
+ * The mappings walks found, per process and 64 KiB of code, kept across
+ * walks. bpf_find_vma() succeeds only once per program run where interrupts
+ * are off (a page-fault perf event, growth.bpf.c): the mmap lock it took is
+ * then released by an irq_work, and the next call finds that work pending
+ * and returns -EBUSY. A walk there finds its files here, the cache filled
+ * one mapping per run. Tables loaded later change the generation, so no
+ * entry outlives the tables it was made with; an exec keeps the process but
+ * not its address space, whose pointer an entry keeps.
+ */
+#define VMA_CACHE_SHIFT 16
+
+struct vma_cache_key {
+	__u32 tgid, generation;
+	__u64 granule; /* pc >> VMA_CACHE_SHIFT */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct vma_cache_key);
+	__type(value, struct seen_vma);
+} vma_cache SEC(".maps") __weak;
 
 /* bpf_find_vma's callback: the file and place of the mapping. */
 struct vma_info {
@@ -115,6 +141,8 @@ struct walk {
 	__u32 depth;		 /* frames to walk, the first included */
 	struct seen_vma vmas[2]; /* frames alternate between a few files */
 	__u32 next_vma;
+	__u32 tgid, generation; /* of vma_cache's keys */
+	__u64 mm;		/* the walked task's address space */
 	/* What the walk's result depends on in rbp. Code without frame
 	 * pointers keeps data in rbp (and saves it on the stack), so a memo
 	 * (stack_memo.bpf.h) checks rbp, or the word it was restored from,
@@ -165,20 +193,46 @@ static long vma_info_cb(struct task_struct *task, struct vm_area_struct *vma, vo
 	return 0;
 }
 
-/* The mapping of pc with its file's table, from the walk's cache or the
- * process's VMAs; NULL when pc is in no file that has one. */
+/* The mapping of pc from vma_cache into the walk's next slot, or NULL. */
+static __always_inline struct seen_vma *cached_vma(struct walk *w, __u64 pc,
+						   struct vma_cache_key *ck)
+{
+	struct seen_vma *c = bpf_map_lookup_elem(&vma_cache, ck);
+	struct seen_vma *s;
+
+	if (!c || c->mm != w->mm || pc < c->start || pc >= c->end)
+		return NULL;
+	s = &w->vmas[w->next_vma & 1];
+	w->next_vma++;
+	*s = *c;
+	return s;
+}
+
+/* The mapping of pc with its file's table, from the walk's cache, vma_cache
+ * or the process's VMAs; NULL when pc is in no file that has one. */
 static __always_inline struct seen_vma *vma_of(struct walk *w, __u64 pc)
 {
+	struct vma_cache_key ck = {.tgid = w->tgid, .generation = w->generation};
 	struct ls_unwind_file_key key = {};
 	struct ls_unwind_file *f;
 	struct seen_vma *s;
+	long err;
 	int k;
 
 	for (k = 0; k < 2; k++)
 		if (pc >= w->vmas[k].start && pc < w->vmas[k].end)
 			return w->vmas[k].nrows ? &w->vmas[k] : NULL;
+	ck.granule = pc >> VMA_CACHE_SHIFT;
+	s = cached_vma(w, pc, &ck);
+	if (s)
+		return s->nrows ? s : NULL;
 	w->vma.found = 0;
-	if (bpf_find_vma(bpf_get_current_task_btf(), pc, vma_info_cb, NULL, 0) || !w->vma.found)
+	err = bpf_find_vma(bpf_get_current_task_btf(), pc, vma_info_cb, NULL, 0);
+	/* -EBUSY passes (see vma_cache): what this walk finds without the
+	 * table is no memo */
+	if (err == -EBUSY)
+		memo_forget();
+	if (err || !w->vma.found)
 		return NULL;
 	key.ino = w->vma.ino;
 	key.dev = w->vma.dev;
@@ -190,6 +244,8 @@ static __always_inline struct seen_vma *vma_of(struct walk *w, __u64 pc)
 	s->nrows = f ? f->nrows : 0;
 	s->first_row = f ? f->first_row : 0;
 	s->bias = (w->vma.pgoff << PAGE_SHIFT_) - w->vma.start + (f ? f->delta : 0);
+	s->mm = w->mm;
+	bpf_map_update_elem(&vma_cache, &ck, s, BPF_ANY);
 	return s->nrows ? s : NULL;
 }
 
@@ -361,7 +417,10 @@ static __always_inline struct walk *unwind_walk(__u64 pc, __u64 sp, __u64 bp, __
 	w->h = h;
 	w->n = 1;
 	w->depth = MAX_STACK_DEPTH;
+	w->tgid = current_tgid();
+	w->mm = (__u64)bpf_get_current_task_btf()->mm;
 	if (c) {
+		w->generation = c->generation;
 		w->tables = unwind_fp_only ? 0 : c->tables;
 		if (c->depth && c->depth < MAX_STACK_DEPTH)
 			w->depth = c->depth;

@@ -6,7 +6,8 @@
 
 # host_steady PROGRAM [OPTIONS...]: PROGRAM steady (16384 bytes every 50 ms
 # at leak_steady) under leakscope -a OPTIONS until the escalation of it has
-# ended, 90 s at most; sets $leaker
+# ended, 90 s at most, and, if the caller set $until_growth_frame, until a
+# growth stack of it has that frame; sets $leaker
 host_steady() {
 	local prog=$1 ls
 	shift
@@ -20,11 +21,21 @@ host_steady() {
 	# a report after it ended
 	wait_for "$T/out" "^escalation $leaker .*" 5
 	more_reports "$T/j" 2
+	[ -z "${until_growth_frame-}" ] ||
+		wait_until 30 "a growth stack through $until_growth_frame" \
+			growth_stack_through "$leaker" "$until_growth_frame"
 	kill -INT "$ls"
 	wait "$ls"
 	expect_eq "leakscope exit code" 0 $?
 	kill -TERM "$leaker"
 	wait "$leaker" 2>/dev/null
+}
+
+# growth_stack_through PID FRAME: a page-fault stack of PID has FRAME (a
+# report being written is a line cut short: what came before it counts)
+growth_stack_through() {
+	jq -c --argjson pid "$1" --arg f "$2" '.stacks[] | select(.pid == $pid and .kind == "growth")
+		| select(.frames[0] == "page fault" and (.frames | index($f)))' "$T/j" 2>/dev/null | grep -q .
 }
 
 # The escalation's growing heap stack, exactly: 16384-byte blocks at
@@ -57,7 +68,7 @@ expect_escalated() {
 }
 
 t_host_sampled() {
-	local leaker
+	local leaker until_growth_frame=leak_steady
 	# a report every second over the whole host costs leakscope's own
 	# process ~10x what the default (-i 10) does: a budget to match
 	host_steady "$FIX/host_leaks" -a --budget 10
@@ -67,6 +78,15 @@ t_host_sampled() {
 		"$(jq -r --argjson pid "$leaker" '.stacks[] | select(.pid == $pid and .kind == "growth")
 			| select(.frames[0] == "page fault" and (.frames | index("main"))) | .verdict' "$T/j" |
 			grep -m1 -x growing)"
+	# libc's unwind table loaded once it grew: the walk from the fault
+	# through memset (a leaf, no frame record) finds its caller, which
+	# frame pointers skip; one bpf_find_vma per run in the fault path
+	# (unwind.bpf.h's vma_cache)
+	expect_match "libc's unwind table loaded" "unwind table of .*/libc\.so\.6: [0-9]+ rows" "$T/err"
+	expect_eq "its page faults through leak_steady, the walk complete to _start" "_start" \
+		"$(jq -r --argjson pid "$leaker" '.stacks[] | select(.pid == $pid and .kind == "growth")
+			| select(.frames[0] == "page fault" and (.frames | index("leak_steady"))) | .frames[-1]' "$T/j" |
+			grep -m1 -x _start)"
 	expect_eq "what its sampled faults cost it, estimated, in the JSON" "ok" \
 		"$(jq -r --argjson pid "$leaker" '.processes[] | select(.pid == $pid and .sampling_ns_estimated > 0) | "ok"' "$T/j" | head -n 1)"
 	expect_match "growth estimated from one fault in 64" \
