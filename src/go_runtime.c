@@ -79,12 +79,15 @@ static const char *kind_list(unsigned int bits)
 	return list;
 }
 
-int go_runtime__select_kinds(const struct go_runtime *g, unsigned int *kinds)
+int go_runtime__select_kinds(const struct go_runtime *g, bool host, unsigned int *kinds)
 {
 	unsigned int asked = *kinds;
 	bool dropped;
 
-	if (!g->is_go || !g->layout)
+	/* -a: each Go process found has its own runtime (src/go_host.c) */
+	if (host)
+		*kinds &= ~(go_runtime__kinds() & ~GO_HOST_KINDS);
+	else if (!g->is_go || !g->layout)
 		*kinds &= ~go_runtime__kinds();
 	if (g->is_go && !g->has_libc)
 		*kinds &= ~(1u << LS_KIND_HEAP); /* no C allocator in a static Go program */
@@ -172,10 +175,10 @@ void go_runtime__open(struct go_runtime *g, const struct target *t)
 }
 
 void go_runtime__configure(struct go_runtime *g, struct leakscope_bpf *skel, unsigned int kinds,
-			   bool spawned)
+			   bool spawned, bool host)
 {
-	bool gor = g->is_go && (kinds & (1u << LS_KIND_GOROUTINE));
-	bool heap = g->is_go && (kinds & (1u << LS_KIND_GO_HEAP));
+	bool gor = (g->is_go || host) && (kinds & (1u << LS_KIND_GOROUTINE));
+	bool heap = (g->is_go || host) && (kinds & (1u << LS_KIND_GO_HEAP));
 
 	bpf_program__set_autoload(skel->progs.go_newproc1, gor);
 	bpf_program__set_autoload(skel->progs.go_newproc1_result, gor);
@@ -183,16 +186,25 @@ void go_runtime__configure(struct go_runtime *g, struct leakscope_bpf *skel, uns
 	bpf_program__set_autoload(skel->progs.go_malloc, heap);
 	bpf_program__set_autoload(skel->progs.go_free_special, heap);
 	/* only a started command is caught before main.main */
-	bpf_program__set_autoload(skel->progs.go_main, heap && spawned && g->rate_vaddr);
+	bpf_program__set_autoload(skel->progs.go_main, heap && spawned && !host && g->rate_vaddr);
 	skel->rodata->go_rate_delta = g->rate_main_delta;
-	if (!g->layout)
-		return;
-	skel->rodata->go_sched_sp = g->layout->g_sched_sp;
-	skel->rodata->go_sched_bp = g->layout->g_sched_bp;
-	skel->rodata->go_creator_skip = g->layout->creator_skip;
-	skel->rodata->go_malloc_mp_first = g->layout->malloc_p == GO_RBX;
-	skel->rodata->go_special_kind = g->layout->special_kind;
-	skel->rodata->go_special_profile = g->layout->special_profile;
+}
+
+/* What the go programs read of process `pid`'s runtime: its row's layout. */
+static int write_layout(const struct go_runtime *g, struct leakscope_bpf *skel, pid_t pid)
+{
+	__u32 tgid = pid;
+	struct ls_go_layout l = {
+	    .sched_sp = g->layout->g_sched_sp,
+	    .sched_bp = g->layout->g_sched_bp,
+	    .creator_skip = g->layout->creator_skip,
+	    .special_kind = g->layout->special_kind,
+	    .special_profile = g->layout->special_profile,
+	    .malloc_mp_first = g->layout->malloc_p == GO_RBX,
+	};
+
+	return bpf_map__update_elem(skel->maps.go_layouts, &tgid, sizeof(tgid), &l, sizeof(l),
+				    BPF_ANY);
 }
 
 static struct bpf_program *program(struct leakscope_bpf *skel, enum go_probe p)
@@ -269,6 +281,10 @@ static uint64_t relocate(const struct go_runtime *g, pid_t pid, uint64_t vaddr)
 int go_runtime__attach(struct go_runtime *g, struct leakscope_bpf *skel, pid_t pid,
 		       unsigned int kinds, bool spawned)
 {
+	if (g->is_go && g->layout && (kinds & GO_HOST_KINDS) && write_layout(g, skel, pid)) {
+		ls_error("cannot tell the Go programs about PID %d: %s", pid, strerror(errno));
+		return LS_EXIT_KERNEL;
+	}
 	for (int i = 0; i < GO_PROBE_MAX; i++) {
 		struct bpf_program *prog = program(skel, i);
 
@@ -291,6 +307,19 @@ int go_runtime__attach(struct go_runtime *g, struct leakscope_bpf *skel, pid_t p
 	if (g->is_go && (kinds & (1u << LS_KIND_GO_HEAP)) && !spawned)
 		rate_on(g, pid, relocate(g, pid, g->rate_vaddr));
 	return 0;
+}
+
+bool go_runtime__rate_when_off(struct go_runtime *g, pid_t pid)
+{
+	uint64_t addr = relocate(g, pid, g->rate_vaddr);
+	int64_t now = 0;
+
+	if (!addr || mem_access(pid, addr, &now, false))
+		return true; /* not found, or gone */
+	if (now != 0)
+		return false; /* its runtime has not started, or it links runtime/pprof */
+	rate_on(g, pid, addr);
+	return true;
 }
 
 /* /proc/PID/stat says the process is stopped */

@@ -314,7 +314,7 @@ int main(int argc, char **argv)
 	if (rc)
 		goto cleanup;
 	go_runtime__open(&go_rt, &target);
-	rc = go_runtime__select_kinds(&go_rt, &opt.kinds);
+	rc = go_runtime__select_kinds(&go_rt, opt.all, &opt.kinds);
 	if (rc)
 		goto cleanup;
 	session.go = &go_rt;
