@@ -17,7 +17,9 @@
  *   runtime.MemProfileRate, which userspace turns on (src/go_runtime.c)
  *   through /proc/PID/mem. A started command is stopped at main.main for
  *   that (the runtime has initialized the variable by then, and none of the
- *   program's own code has run); userspace continues it.
+ *   program's own code has run); userspace continues it. -a's processes
+ *   are never stopped: userspace writes it once their runtime has set it
+ *   to 0 (src/go_host.c).
  */
 #include "goroutine.bpf.h"
 #include "stack.bpf.h"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,10 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "cli.h"
 #include "go_host.h"
+#include "go_kinds.h"
 #include "go_runtime.h"
 #include "host.h"
 #include "kind.h"
@@ -214,6 +217,40 @@ void go_host__stop(void)
 	free(host.procs);
 	host.procs = NULL;
 	host.started = false;
+}
+
+/* The run time and runs of the Go kinds' programs (bpf_stats, when on). */
+static void go_costs(uint64_t *ns, uint64_t *runs)
+{
+	struct bpf_program *prog;
+
+	*ns = *runs = 0;
+	bpf_object__for_each_program(prog, host.skel->obj)
+	{
+		const struct kind *k = kind__of_program(bpf_program__name(prog));
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (!k || !(GO_HOST_KINDS & (1u << k->id)) || fd < 0 ||
+		    bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		*ns += info.run_time_ns;
+		*runs += info.run_cnt;
+	}
+}
+
+void go_host__report(FILE *out)
+{
+	uint64_t ns, runs;
+
+	if (!out || !host.started || !host.kinds)
+		return;
+	go_costs(&ns, &runs);
+	fprintf(out,
+		"go: %zu Go process%s traced for goroutines and the Go heap: %" PRIu64
+		" probe hits, BPF %.1f ms (the traps not counted)\n",
+		host.nprocs, host.nprocs == 1 ? "" : "es", runs, ns / 1e6);
 }
 
 int go_host__minor(pid_t pid)

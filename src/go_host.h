@@ -9,6 +9,7 @@
 #ifndef GO_HOST_H
 #define GO_HOST_H
 
+#include <stdio.h>
 #include <sys/types.h>
 
 struct kind_source;
@@ -24,6 +25,10 @@ void go_host__exec(pid_t pid);
 void go_host__tick(const struct kind_source *src);
 /* Every probe off, heap sampling back as it was. */
 void go_host__stop(void);
+/* -a's host line about Go: the processes traced, what their probes cost
+ * (BPF run time, measured when src/host_watch.c has bpf_stats on); nothing
+ * when `out` is NULL or no Go kind is traced. */
+void go_host__report(FILE *out);
 /* The Go minor version process `pid` runs (1.N), 0: not traced as Go. */
 int go_host__minor(pid_t pid);
 

@@ -13,7 +13,6 @@
 #include <sys/types.h>
 
 #include "details.h"
-#include "leakscope.h"
 
 struct go_layout;
 struct leakscope_bpf;
@@ -22,8 +21,6 @@ struct target;
 
 /* MemProfileRate leakscope sets when a program has it off (pprof's default). */
 #define GO_MEM_PROFILE_RATE 524288
-/* The kinds -a traces in every Go process (timers: -p and -- only). */
-#define GO_HOST_KINDS (1u << LS_KIND_GOROUTINE | 1u << LS_KIND_GO_HEAP)
 
 enum go_probe {
 	GO_NEWPROC1,	    /* entry: the creator's stack */
@@ -57,15 +54,6 @@ struct go_runtime {
 
 /* Whether the target runs Go, and where its runtime is; never fails. */
 void go_runtime__open(struct go_runtime *g, const struct target *t);
-/* The bits of enum ls_kind of the Go runtime's kinds: goroutine, go-heap,
- * and the kinds whose modules name a go_missing hook (src/kind.h). */
-unsigned int go_runtime__kinds(void);
-/* Drops from `kinds` what the target cannot have: the Go kinds when it is not
- * Go, a Go kind its runtime's version cannot have (said in one line), the C
- * heap when it is static Go (no malloc). 0, or LS_EXIT_USAGE after a message
- * when nothing is left. `host` (-a): the Go processes found are each
- * traced for GO_HOST_KINDS. */
-int go_runtime__select_kinds(const struct go_runtime *g, bool host, unsigned int *kinds);
 /* Before load: what the go programs need, autoload off for the rest; `host`
  * (-a): loaded for the Go processes found later. */
 void go_runtime__configure(struct go_runtime *g, struct leakscope_bpf *skel, unsigned int kinds,

@@ -13,6 +13,7 @@
 
 #include "allocator.h"
 #include "cli.h"
+#include "go_host.h"
 #include "host_watch.h"
 #include "kind.h"
 #include "leakscope.skel.h"
@@ -400,6 +401,7 @@ void host_watch__report(struct host_watch *w, const struct report *r, FILE *out)
 			w->sampling_runs, w->escalations, w->escalations == 1 ? "" : "s",
 			(w->esc_cost_ns + window_cost(w)) / 1e6, TRAP_NS_ESTIMATE / 1000,
 			w->self_ns / 1e6);
+	go_host__report(out);
 	for (i = 0; i < r->nprocs; i++) {
 		const struct report_process *p = &r->procs[i];
 		struct proc_watch *pw;

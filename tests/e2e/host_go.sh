@@ -26,6 +26,11 @@ expect_host_go() {
 		"$(host_go_rows "$1" "$2" goroutine main.finishers)"
 	expect_eq "go-heap: the 16 MiB string at main.retainSubstring" 16777216 \
 		"$(host_go_rows "$1" "$2" go-heap main.retainSubstring)"
+	expect_match "what its goroutines wait on, read with its version's layout" \
+		"^$2 +goroutine +7 chan send +7 .* runtime\.newproc <- main\.blockedSenders " "$T/out"
+	expect_match "the Go probes' cost, after the host line" \
+		"^go: 1 Go process traced for goroutines and the Go heap: [1-9][0-9]* probe hits, BPF [0-9.]+ ms" \
+		"$T/out"
 }
 
 # host_go_leak FIX LS: tells the fixture (waiting) to leak once its heap
@@ -58,7 +63,6 @@ t_host_go_exec() {
 	wait_for "$T/fix.out" "^ready" 10
 	host_go_leak "$fix" "$ls"
 	expect_host_go "$T/j" "$fix"
-	expect_match "the host line still said" "^host: leakscope took [0-9.]+ % of" "$T/out"
 }
 run_test "host: -a traces a Go program started later: exact goroutines, go-heap" t_host_go_exec
 
