@@ -29,7 +29,7 @@ expect_host_go() {
 	expect_match "what its goroutines wait on, read with its version's layout" \
 		"^$2 +goroutine +7 chan send +7 .* runtime\.newproc <- main\.blockedSenders " "$T/out"
 	expect_match "the Go probes' cost, after the host line" \
-		"^go: 1 Go process traced for goroutines and the Go heap: [1-9][0-9]* probe hits, BPF [0-9.]+ ms" \
+		"^go: [1-9][0-9]* Go process(es)? traced for goroutines and the Go heap: [1-9][0-9]* probe hits, BPF [0-9.]+ ms" \
 		"$T/out"
 }
 
@@ -81,3 +81,30 @@ t_host_go_running() {
 }
 run_test "host: -a traces a Go program running before it: exact goroutines, go-heap" \
 	t_host_go_running
+
+# A Go process that exits is let go: its probes and layout, and, once
+# reported as exited, its goroutines.
+t_host_go_exit() {
+	local ls fix
+	"$LEAKSCOPE" -v -a --comm goleaks -i 1 --json "$T/j" >"$T/out" 2>"$T/err" &
+	ls=$!
+	wait_for "$T/err" "tracing the host" 20
+	"$FIX/goleaks" run 1 >"$T/fix.out" 2>&1 </dev/null &
+	fix=$!
+	wait_for "$T/err" "PID $fix: Go go1\.19[.0-9]* traced \(exec'd\)" 10
+	wait "$fix"
+	expect_eq "fixture exit code" 3 $?
+	more_reports "$T/j" 3
+	kill -INT "$ls"
+	wait "$ls"
+	expect_eq "leakscope exit code" 0 $?
+	expect_eq "its goroutines seen while it ran" yes "$(jq -s --argjson pid "$fix" '[.[].stacks[]
+		| select(.pid == $pid and .kind == "goroutine")] | if length > 0 then "yes" else "no" end' \
+		-r "$T/j")"
+	expect_eq "forgotten after its exit" 0 "$(tail -n 1 "$T/j" | jq --argjson pid "$fix" '[.stacks[]
+		| select(.pid == $pid)] | length')"
+	expect_eq "no Go process traced at the end" \
+		"go: 0 Go processes traced for goroutines and the Go heap" \
+		"$(grep "^go: " "$T/out" | tail -n 1 | cut -d: -f1-2)"
+}
+run_test "host: -a lets a Go program go when it exits" t_host_go_exit
