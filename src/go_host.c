@@ -105,8 +105,8 @@ static void forget(size_t i)
 	host.procs[i] = host.procs[--host.nprocs];
 }
 
-/* Process `pid` runs Go: its probes; `started`: its runtime has started
- * (found at start), not an image exec'd just now. */
+/* Process `pid`, when it runs Go of a known version: its layout and probes.
+ * `started`: found running at the start, not exec'd just now (said in -v). */
 static void add(pid_t pid, bool started)
 {
 	struct target t = {.pid = pid, .pidfd = -1, .release_fd = -1};
@@ -129,8 +129,8 @@ static void add(pid_t pid, bool started)
 	}
 	p->pid = pid;
 	p->found_ns = monotonic_ns();
-	/* its heap sampling: turned on below, when its runtime has said it
-	 * is off */
+	/* its heap sampling: never at attach (its runtime may not have set
+	 * the rate yet), at the ticks after (go_host__tick) */
 	p->rate_done = !(host.kinds & (1u << LS_KIND_GO_HEAP));
 	host.procs = xrealloc(host.procs, host.nprocs + 1, sizeof(*host.procs));
 	host.procs[host.nprocs++] = p;
