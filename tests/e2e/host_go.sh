@@ -28,6 +28,10 @@ expect_host_go() {
 		"$(host_go_rows "$1" "$2" go-heap main.retainSubstring)"
 	expect_match "what its goroutines wait on, read with its version's layout" \
 		"^$2 +goroutine +7 chan send +7 .* runtime\.newproc <- main\.blockedSenders " "$T/out"
+}
+
+# expect_go_cost: the sampled mode's line after the host line
+expect_go_cost() {
 	expect_match "the Go probes' cost, after the host line" \
 		"^go: [1-9][0-9]* Go process(es)? traced for goroutines and the Go heap: [1-9][0-9]* probe hits, BPF [0-9.]+ ms" \
 		"$T/out"
@@ -51,9 +55,10 @@ host_go_leak() {
 	expect_eq "fixture output" "ready leaked 8 done" "$(echo $(cat "$T/fix.out"))"
 }
 
-t_host_go_exec() {
+# host_go_exec OPTION...: leakscope -a OPTIONS, then the fixture started
+host_go_exec() {
 	local ls fix
-	"$LEAKSCOPE" -v -a --comm goleaks -i 1 --json "$T/j" >"$T/out" 2>"$T/err" &
+	"$LEAKSCOPE" -v "$@" --comm goleaks -i 1 --json "$T/j" >"$T/out" 2>"$T/err" &
 	ls=$!
 	wait_for "$T/err" "tracing the host" 20
 	expect_match "no Go process at the start" "Go: 0 Go processes traced at the start" "$T/err"
@@ -64,7 +69,20 @@ t_host_go_exec() {
 	host_go_leak "$fix" "$ls"
 	expect_host_go "$T/j" "$fix"
 }
+
+t_host_go_exec() {
+	host_go_exec -a
+	expect_go_cost
+}
 run_test "host: -a traces a Go program started later: exact goroutines, go-heap" t_host_go_exec
+
+# the same without the sampled mode's page faults (which Debian 12's 6.1
+# refuses: the Go kinds under -a are checked there with this one)
+t_host_go_exact() {
+	host_go_exec --host-exact --kinds goroutine,go-heap
+}
+run_test "host: --host-exact traces a Go program started later: exact goroutines, go-heap" \
+	t_host_go_exact
 
 t_host_go_running() {
 	local ls fix
@@ -78,6 +96,7 @@ t_host_go_running() {
 		"$T/err"
 	host_go_leak "$fix" "$ls"
 	expect_host_go "$T/j" "$fix"
+	expect_go_cost
 }
 run_test "host: -a traces a Go program running before it: exact goroutines, go-heap" \
 	t_host_go_running
@@ -89,18 +108,22 @@ t_host_go_exit() {
 	"$LEAKSCOPE" -v -a --comm goleaks -i 1 --json "$T/j" >"$T/out" 2>"$T/err" &
 	ls=$!
 	wait_for "$T/err" "tracing the host" 20
-	"$FIX/goleaks" run 1 >"$T/fix.out" 2>&1 </dev/null &
+	"$FIX/goleaks" wait >"$T/fix.out" 2>&1 </dev/null &
 	fix=$!
 	wait_for "$T/err" "PID $fix: Go go1\.19[.0-9]* traced \(exec'd\)" 10
+	wait_for "$T/fix.out" "^ready" 10
+	kill -USR1 "$fix"
+	wait_for "$T/fix.out" "^leaked" 10
+	more_reports "$T/j" 2
+	expect_eq "its goroutines while it runs" 7 \
+		"$(host_go_rows "$T/j" "$fix" goroutine main.blockedSenders)"
+	kill -TERM "$fix"
 	wait "$fix"
 	expect_eq "fixture exit code" 3 $?
 	more_reports "$T/j" 3
 	kill -INT "$ls"
 	wait "$ls"
 	expect_eq "leakscope exit code" 0 $?
-	expect_eq "its goroutines seen while it ran" yes "$(jq -s --argjson pid "$fix" '[.[].stacks[]
-		| select(.pid == $pid and .kind == "goroutine")] | if length > 0 then "yes" else "no" end' \
-		-r "$T/j")"
 	expect_eq "forgotten after its exit" 0 "$(tail -n 1 "$T/j" | jq --argjson pid "$fix" '[.stacks[]
 		| select(.pid == $pid)] | length')"
 	expect_eq "no Go process traced at the end" \
