@@ -17,7 +17,9 @@
  *   runtime.MemProfileRate, which userspace turns on (src/go_runtime.c)
  *   through /proc/PID/mem. A started command is stopped at main.main for
  *   that (the runtime has initialized the variable by then, and none of the
- *   program's own code has run); userspace continues it.
+ *   program's own code has run); userspace continues it. -a's processes
+ *   are never stopped: userspace writes it once their runtime has set it
+ *   to 0 (src/go_host.c).
  */
 #include "goroutine.bpf.h"
 #include "stack.bpf.h"
@@ -28,20 +30,22 @@
 #define GO_RET1(ctx) ((ctx)->ax)
 
 /*
- * What differs by Go version, set by userspace from its table
- * (src/go_versions.c); the defaults are Go 1.19's.
+ * What differs by Go version, per traced Go process (-a traces several, of
+ * different versions): userspace writes it from its table
+ * (src/go_versions.c) before it attaches the probes. A process without one
+ * is not traced.
  */
-/* runtime.g: sched.sp and sched.bp (gobuf lost its ret word in 1.26) */
-const volatile __u32 go_sched_sp = 56;
-const volatile __u32 go_sched_bp = 104;
-/* frames from sched.bp to runtime.newproc's: runtime.systemstack has one of
- * its own from Go 1.21 */
-const volatile __u32 go_creator_skip = 0;
-/* runtime.mProf_Malloc(p, size), from Go 1.23 (mp, p, size) */
-const volatile bool go_malloc_mp_first = false;
-/* runtime.special: where its kind byte is, and _KindSpecialProfile */
-const volatile __u32 go_special_kind = 10;
-const volatile __u32 go_special_profile = 2;
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct ls_go_layout);
+} go_layouts SEC(".maps");
+
+static __always_inline const struct ls_go_layout *go_layout(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&go_layouts, &tgid);
+}
 
 /* Set by userspace: where runtime.MemProfileRate is relative to main.main's
  * entry (the difference holds in a PIE too). */
@@ -69,15 +73,22 @@ int BPF_KPROBE(go_newproc1)
 		__u64 ret;
 	} rec;
 	__u64 pid_tgid = bpf_get_current_pid_tgid(), sp = 0, bp = 0, id = 0;
+	const struct ls_go_layout *l = go_layout(pid_tgid >> 32);
+	__u32 sched_sp, sched_bp, skip;
 
+	if (!l)
+		return 0;
+	sched_sp = l->sched_sp;
+	sched_bp = l->sched_bp;
+	skip = l->creator_skip;
 	/* runtime.newproc's frame (from Go 1.21 systemstack's first): its
 	 * saved bp is the `go` statement's function's frame, its return
 	 * address is in that function. */
-	if (bpf_probe_read_user(&sp, sizeof(sp), (void *)(callergp + go_sched_sp)) ||
-	    bpf_probe_read_user(&bp, sizeof(bp), (void *)(callergp + go_sched_bp)) ||
+	if (bpf_probe_read_user(&sp, sizeof(sp), (void *)(callergp + sched_sp)) ||
+	    bpf_probe_read_user(&bp, sizeof(bp), (void *)(callergp + sched_bp)) ||
 	    bpf_probe_read_user(&rec, sizeof(rec), (void *)bp) ||
-	    (go_creator_skip && (sp = bp + 16, bp = rec.next_fp,
-				 bpf_probe_read_user(&rec, sizeof(rec), (void *)bp))) ||
+	    (skip && (sp = bp + 16, bp = rec.next_fp,
+		      bpf_probe_read_user(&rec, sizeof(rec), (void *)bp))) ||
 	    !rec.ret) {
 		count(LS_KIND_GOROUTINE, CNT_STACKS_EMPTY);
 	} else {
@@ -119,12 +130,17 @@ int BPF_KPROBE(go_malloc)
 	struct ls_site site = {
 	    .tgid = current_tgid(), .kind = LS_KIND_GO_HEAP, .api = LS_API_GO_MALLOC};
 	__u64 sp = PT_REGS_SP(ctx), ret = 0;
+	const struct ls_go_layout *l = go_layout(site.tgid);
+	bool mp_first;
 
+	if (!l)
+		return 0;
+	mp_first = l->malloc_mp_first;
 	/* each register read as itself: the verifier refuses a computed
 	 * offset into the context */
 	asm volatile("" : "+r"(ax), "+r"(bx), "+r"(cx));
-	p = go_malloc_mp_first ? bx : ax;
-	size = go_malloc_mp_first ? cx : bx;
+	p = mp_first ? bx : ax;
+	size = mp_first ? cx : bx;
 	/* at the entry: the caller's return address at [sp], its frame in rbp */
 	if (bpf_probe_read_user(&ret, sizeof(ret), (void *)sp) || !ret)
 		count(LS_KIND_GO_HEAP, CNT_STACKS_EMPTY);
@@ -140,12 +156,14 @@ SEC("uprobe")
 int BPF_KPROBE(go_free_special)
 {
 	__u64 special = GO_ARG1(ctx), p = GO_ARG2(ctx);
+	__u32 tgid = current_tgid();
+	const struct ls_go_layout *l = go_layout(tgid);
 	__u8 kind = 0;
 
-	if (bpf_probe_read_user(&kind, sizeof(kind), (void *)(special + go_special_kind)) ||
-	    kind != go_special_profile)
+	if (!l || bpf_probe_read_user(&kind, sizeof(kind), (void *)(special + l->special_kind)) ||
+	    kind != l->special_profile)
 		return 0;
-	object_release(LS_KIND_GO_HEAP, current_tgid(), p);
+	object_release(LS_KIND_GO_HEAP, tgid, p);
 	return 0;
 }
 

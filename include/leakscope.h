@@ -265,6 +265,20 @@ struct ls_map_event {
 	__u32 dev_major, dev_minor;
 };
 
+/*
+ * A Go process's runtime layout, what bpf/go.bpf.c reads that differs by Go
+ * version: in the go_layouts map, by tgid (userspace writes each traced Go
+ * process's from its table, src/go_versions.c), as -a traces Go processes
+ * of different versions at once.
+ */
+struct ls_go_layout {
+	__u32 sched_sp, sched_bp; /* runtime.g: sched.sp, sched.bp */
+	__u32 creator_skip;	  /* frames of runtime.systemstack's own (1.21+) */
+	__u32 special_kind;	  /* runtime.special: its kind byte */
+	__u32 special_profile;	  /* _KindSpecialProfile */
+	__u32 malloc_mp_first;	  /* mProf_Malloc(mp, p, size) (1.23+), not (p, size) */
+};
+
 _Static_assert(sizeof(struct ls_site) == 16, "ls_site layout");
 _Static_assert(sizeof(struct ls_map_event) == 56, "ls_map_event layout");
 _Static_assert(sizeof(struct ls_totals_key) == 24, "ls_totals_key layout");
@@ -273,5 +287,6 @@ _Static_assert(sizeof(struct ls_object_key) == 16, "ls_object_key layout");
 _Static_assert(sizeof(struct ls_object) == 32, "ls_object layout");
 _Static_assert(sizeof(struct ls_heap_block) == 32, "ls_heap_block layout");
 _Static_assert(sizeof(struct ls_heap_bucket) == 608, "ls_heap_bucket layout");
+_Static_assert(sizeof(struct ls_go_layout) == 24, "ls_go_layout layout");
 
 #endif /* LEAKSCOPE_H */

@@ -374,9 +374,12 @@ int cli__parse(int argc, char **argv, struct options *opt)
 		opt->interval = 1; /* verdicts need a few reports */
 	if (opt->all && opt->host_exact && !opt->sample_given)
 		opt->sample = 4096; /* bounded cost on a busy host */
-	/* -a: page faults, and the heap of one suspect at a time, exactly */
+	/* -a: page faults, the heap of one suspect at a time, exactly, and
+	 * the Go processes' goroutines and sampled Go heap (probes that fire
+	 * once a goroutine, once a 512 KiB sample) */
 	if (opt->all && !opt->host_exact && !opt->kinds_given)
-		opt->kinds = 1u << LS_KIND_GROWTH | 1u << LS_KIND_HEAP;
+		opt->kinds = 1u << LS_KIND_GROWTH | 1u << LS_KIND_HEAP | 1u << LS_KIND_GOROUTINE |
+			     1u << LS_KIND_GO_HEAP;
 	/* one process's heap for a window: a table a report reads quickly */
 	if (opt->all && !opt->host_exact && opt->max_objects == 1 << 20)
 		opt->max_objects = 1 << 16;

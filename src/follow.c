@@ -8,6 +8,7 @@
 #include <sys/sysmacros.h>
 
 #include "follow.h"
+#include "go_host.h"
 #include "host.h"
 #include "kind.h"
 #include "allocator.h"
@@ -171,6 +172,8 @@ int follow__on_event(void *ctx, void *data, size_t len)
 	if (len < sizeof(*ev))
 		return 0;
 	if (ev->type == LS_EVENT_EXEC) {
+		if (s->opt->all) /* it may run Go now */
+			go_host__exec(ev->pid);
 		for (i = 0; i < s->nprocs; i++)
 			if (s->procs[i].pid == (int)ev->pid)
 				follow_exec(s, i, true);
@@ -261,6 +264,7 @@ void follow__adopt(struct session *s, const struct snapshot *snap)
 		if (!comm) /* gone before we saw it: its maps are unknown */
 			s->procs[s->nprocs - 1].exited = true;
 		s->procs[s->nprocs - 1].cgroup = host__cgroup_of(tgids[i]);
+		s->procs[s->nprocs - 1].go_minor = go_host__minor(tgids[i]);
 		free(comm);
 	}
 	free(tgids);

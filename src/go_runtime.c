@@ -14,6 +14,7 @@
 
 #include "go_code.h"
 #include "go_elf.h"
+#include "go_kinds.h"
 #include "go_runtime.h"
 #include "go_versions.h"
 #include "kind.h"
@@ -34,75 +35,6 @@ static const char *probe_function(const struct go_runtime *g, int i)
 	};
 
 	return names[i];
-}
-
-unsigned int go_runtime__kinds(void)
-{
-	unsigned int bits = (1u << LS_KIND_GOROUTINE) | (1u << LS_KIND_GO_HEAP);
-
-	for (int k = 0; k < LS_KIND_MAX; k++)
-		if (kind__get(k)->go_missing)
-			bits |= 1u << k;
-	return bits;
-}
-
-/* The Go kinds of their own modules that this runtime cannot have: off,
- * each said in one line. */
-static bool drop_missing(const struct go_runtime *g, unsigned int *kinds)
-{
-	bool dropped = false;
-
-	for (int k = 0; k < LS_KIND_MAX && g->is_go && g->layout; k++) {
-		const struct kind *kd = kind__get(k);
-		const char *why = kd->go_missing && (*kinds & (1u << k)) ? kd->go_missing(g) : NULL;
-
-		if (why) {
-			*kinds &= ~(1u << k);
-			dropped = true;
-			ls_error("Go %s: %s: %s not traced", g->version, why, kd->words.objects);
-		}
-	}
-	return dropped;
-}
-
-/* "goroutine,timer": the kinds of `bits`, for a message */
-static const char *kind_list(unsigned int bits)
-{
-	static char list[128];
-	size_t at = 0;
-
-	list[0] = '\0';
-	for (int k = 0; k < LS_KIND_MAX; k++)
-		if ((bits & (1u << k)) && at < sizeof(list))
-			at += snprintf(list + at, sizeof(list) - at, "%s%s", at ? "," : "",
-				       kind__name(k));
-	return list;
-}
-
-int go_runtime__select_kinds(const struct go_runtime *g, unsigned int *kinds)
-{
-	unsigned int asked = *kinds;
-	bool dropped;
-
-	if (!g->is_go || !g->layout)
-		*kinds &= ~go_runtime__kinds();
-	if (g->is_go && !g->has_libc)
-		*kinds &= ~(1u << LS_KIND_HEAP); /* no C allocator in a static Go program */
-	dropped = drop_missing(g, kinds);
-	if (*kinds && g->is_go && !g->layout && (asked & go_runtime__kinds()))
-		ls_error("Go %s: %s: goroutines and the Go heap not traced", g->version,
-			 g->unknown);
-	if (*kinds)
-		return 0;
-	if (g->is_go && !g->layout && (asked & go_runtime__kinds()))
-		ls_error("nothing to trace: Go %s: %s", g->version, g->unknown);
-	else if (dropped)
-		ls_error("nothing to trace in this Go %s program", g->version);
-	else
-		ls_error("nothing to trace: --kinds %s%s", kind_list(asked),
-			 g->is_go ? " in a Go program without cgo"
-				  : " in a program that is not Go");
-	return LS_EXIT_USAGE;
 }
 
 /* The version's row, when there is one and the binary agrees with it. */
@@ -172,10 +104,10 @@ void go_runtime__open(struct go_runtime *g, const struct target *t)
 }
 
 void go_runtime__configure(struct go_runtime *g, struct leakscope_bpf *skel, unsigned int kinds,
-			   bool spawned)
+			   bool spawned, bool host)
 {
-	bool gor = g->is_go && (kinds & (1u << LS_KIND_GOROUTINE));
-	bool heap = g->is_go && (kinds & (1u << LS_KIND_GO_HEAP));
+	bool gor = (g->is_go || host) && (kinds & (1u << LS_KIND_GOROUTINE));
+	bool heap = (g->is_go || host) && (kinds & (1u << LS_KIND_GO_HEAP));
 
 	bpf_program__set_autoload(skel->progs.go_newproc1, gor);
 	bpf_program__set_autoload(skel->progs.go_newproc1_result, gor);
@@ -183,16 +115,25 @@ void go_runtime__configure(struct go_runtime *g, struct leakscope_bpf *skel, uns
 	bpf_program__set_autoload(skel->progs.go_malloc, heap);
 	bpf_program__set_autoload(skel->progs.go_free_special, heap);
 	/* only a started command is caught before main.main */
-	bpf_program__set_autoload(skel->progs.go_main, heap && spawned && g->rate_vaddr);
+	bpf_program__set_autoload(skel->progs.go_main, heap && spawned && !host && g->rate_vaddr);
 	skel->rodata->go_rate_delta = g->rate_main_delta;
-	if (!g->layout)
-		return;
-	skel->rodata->go_sched_sp = g->layout->g_sched_sp;
-	skel->rodata->go_sched_bp = g->layout->g_sched_bp;
-	skel->rodata->go_creator_skip = g->layout->creator_skip;
-	skel->rodata->go_malloc_mp_first = g->layout->malloc_p == GO_RBX;
-	skel->rodata->go_special_kind = g->layout->special_kind;
-	skel->rodata->go_special_profile = g->layout->special_profile;
+}
+
+/* What the go programs read of process `pid`'s runtime: its row's layout. */
+static int write_layout(const struct go_runtime *g, struct leakscope_bpf *skel, pid_t pid)
+{
+	__u32 tgid = pid;
+	struct ls_go_layout l = {
+	    .sched_sp = g->layout->g_sched_sp,
+	    .sched_bp = g->layout->g_sched_bp,
+	    .creator_skip = g->layout->creator_skip,
+	    .special_kind = g->layout->special_kind,
+	    .special_profile = g->layout->special_profile,
+	    .malloc_mp_first = g->layout->malloc_p == GO_RBX,
+	};
+
+	return bpf_map__update_elem(skel->maps.go_layouts, &tgid, sizeof(tgid), &l, sizeof(l),
+				    BPF_ANY);
 }
 
 static struct bpf_program *program(struct leakscope_bpf *skel, enum go_probe p)
@@ -269,6 +210,10 @@ static uint64_t relocate(const struct go_runtime *g, pid_t pid, uint64_t vaddr)
 int go_runtime__attach(struct go_runtime *g, struct leakscope_bpf *skel, pid_t pid,
 		       unsigned int kinds, bool spawned)
 {
+	if (g->is_go && g->layout && (kinds & GO_HOST_KINDS) && write_layout(g, skel, pid)) {
+		ls_error("cannot tell the Go programs about PID %d: %s", pid, strerror(errno));
+		return LS_EXIT_KERNEL;
+	}
 	for (int i = 0; i < GO_PROBE_MAX; i++) {
 		struct bpf_program *prog = program(skel, i);
 
@@ -291,6 +236,19 @@ int go_runtime__attach(struct go_runtime *g, struct leakscope_bpf *skel, pid_t p
 	if (g->is_go && (kinds & (1u << LS_KIND_GO_HEAP)) && !spawned)
 		rate_on(g, pid, relocate(g, pid, g->rate_vaddr));
 	return 0;
+}
+
+bool go_runtime__rate_when_off(struct go_runtime *g, pid_t pid)
+{
+	uint64_t addr = relocate(g, pid, g->rate_vaddr);
+	int64_t now = 0;
+
+	if (!addr || mem_access(pid, addr, &now, false))
+		return true; /* not found, or gone */
+	if (now != 0)
+		return false; /* its runtime has not started, or it links runtime/pprof */
+	rate_on(g, pid, addr);
+	return true;
 }
 
 /* /proc/PID/stat says the process is stopped */

@@ -54,23 +54,22 @@ struct go_runtime {
 
 /* Whether the target runs Go, and where its runtime is; never fails. */
 void go_runtime__open(struct go_runtime *g, const struct target *t);
-/* The bits of enum ls_kind of the Go runtime's kinds: goroutine, go-heap,
- * and the kinds whose modules name a go_missing hook (src/kind.h). */
-unsigned int go_runtime__kinds(void);
-/* Drops from `kinds` what the target cannot have: the Go kinds when it is not
- * Go, a Go kind its runtime's version cannot have (said in one line), the C
- * heap when it is static Go (no malloc). 0, or LS_EXIT_USAGE after a message
- * when nothing is left. */
-int go_runtime__select_kinds(const struct go_runtime *g, unsigned int *kinds);
-/* Before load: what the go programs need, autoload off for the rest. */
+/* Before load: what the go programs need, autoload off for the rest; `host`
+ * (-a): loaded for the Go processes found later. */
 void go_runtime__configure(struct go_runtime *g, struct leakscope_bpf *skel, unsigned int kinds,
-			   bool spawned);
-/* Attaches the probes; with -p turns heap sampling on. 0 or LS_EXIT_*. */
+			   bool spawned, bool host);
+/* Writes process `pid`'s layout for the go programs and attaches the
+ * probes in it; unless `spawned` (its runtime not started yet), turns heap
+ * sampling on as -p does. 0 or LS_EXIT_*. */
 int go_runtime__attach(struct go_runtime *g, struct leakscope_bpf *skel, pid_t pid,
 		       unsigned int kinds, bool spawned);
 /* A started command was released: it stops itself at main.main (the
  * go_main program); turn heap sampling on and let it go on. */
 void go_runtime__started(struct go_runtime *g, struct leakscope_bpf *skel, pid_t pid);
+/* -a, a process whose runtime may not have started: heap sampling on once
+ * the runtime has turned it off (MemProfileRate 0, as -p finds it); true
+ * when done or not to be done, false: look again later. */
+bool go_runtime__rate_when_off(struct go_runtime *g, pid_t pid);
 /* Heap sampling back as it was, probes off. */
 void go_runtime__detach(struct go_runtime *g, pid_t pid);
 /* The sampling rate in effect (bytes), 0 when not sampling. */

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "escalation.h"
 #include "follow.h"
+#include "go_host.h"
 #include "host_watch.h"
 #include "kind.h"
 #include "leakscope.skel.h"
@@ -31,7 +32,8 @@ struct host_watch {
 	int stats_fd;
 	uint64_t start_ns, last_tick_ns, last_report_ns;
 	uint64_t sampling_ns, sampling_runs; /* growth programs, cumulative */
-	uint64_t exact_ns, exact_runs;	     /* the others (heap uprobes) */
+	uint64_t exact_ns, exact_runs;	     /* heap uprobes (the windows) */
+	uint64_t go_ns, go_runs;	     /* Go processes' probes (go_host.c) */
 	uint64_t prev_sampling_ns;
 	uint64_t esc_cost_ns;	 /* windows ended: BPF + traps estimated */
 	uint64_t self0, self_ns; /* leakscope's own CPU time: at the start, since */
@@ -98,14 +100,15 @@ struct host_watch *host_watch__start(struct session *s)
 }
 
 /* The run time and runs of leakscope's programs, split into the sampling
- * (growth) and the rest (exact tracing). */
+ * (growth), the Go processes' probes and the rest (exact tracing). */
 static void read_costs(struct host_watch *w)
 {
-	const struct kind *growth = kind__get(LS_KIND_GROWTH);
+	const struct kind *growth = kind__get(LS_KIND_GROWTH), *k;
 	struct bpf_program *prog;
 
 	w->self_ns = (cpu_ticks(getpid()) - w->self0) * (1000000000ULL / sysconf(_SC_CLK_TCK));
 	w->sampling_ns = w->sampling_runs = w->exact_ns = w->exact_runs = 0;
+	w->go_ns = w->go_runs = 0;
 	bpf_object__for_each_program(prog, w->s->skel->obj)
 	{
 		struct bpf_prog_info info = {};
@@ -114,9 +117,13 @@ static void read_costs(struct host_watch *w)
 
 		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
 			continue;
-		if (kind__of_program(bpf_program__name(prog)) == growth) {
+		k = kind__of_program(bpf_program__name(prog));
+		if (k == growth) {
 			w->sampling_ns += info.run_time_ns;
 			w->sampling_runs += info.run_cnt;
+		} else if (k && (k->id == LS_KIND_GOROUTINE || k->id == LS_KIND_GO_HEAP)) {
+			w->go_ns += info.run_time_ns;
+			w->go_runs += info.run_cnt;
 		} else {
 			w->exact_ns += info.run_time_ns;
 			w->exact_runs += info.run_cnt;
@@ -132,7 +139,8 @@ static uint64_t window_cost(const struct host_watch *w)
 
 static uint64_t total_cost(const struct host_watch *w)
 {
-	return w->sampling_ns + w->esc_cost_ns + window_cost(w) + w->self_ns;
+	return w->sampling_ns + w->esc_cost_ns + window_cost(w) + w->self_ns + w->go_ns +
+	       w->go_runs * TRAP_NS_ESTIMATE;
 }
 
 /* The budget in ns of CPU time, for the whole run so far. */
@@ -230,6 +238,9 @@ static void cost_said(const struct host_watch *w, struct host_cost *c, uint64_t 
 	c->windows = w->escalations;
 	c->exact_ns = w->esc_cost_ns + window_cost(w);
 	c->trap_ns = TRAP_NS_ESTIMATE;
+	c->go = go_host__traced(&c->go_processes);
+	c->go_bpf_ns = w->go_ns;
+	c->go_runs = w->go_runs;
 	c->self_ns = w->self_ns;
 }
 

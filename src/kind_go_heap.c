@@ -6,6 +6,7 @@
 #include <bpf/libbpf.h>
 
 #include "cli.h"
+#include "go_host.h"
 #include "go_runtime.h"
 #include "kind.h"
 #include "leakscope.skel.h"
@@ -14,12 +15,15 @@
 static void configure(const struct kind_source *src, bool traced)
 {
 	(void)traced; /* the runtime switches each Go kind by opt->kinds */
-	go_runtime__configure(src->go, src->skel, src->opt->kinds, !src->opt->pid);
+	go_runtime__configure(src->go, src->skel, src->opt->kinds, !src->opt->pid, src->opt->all);
 }
 
 static int gather(const struct kind_source *src, struct snapshot *snap)
 {
-	snap->rate[LS_KIND_GO_HEAP] = src->go ? go_runtime__rate(src->go) : 0;
+	/* -a: the rate the runtime's default and leakscope's are */
+	snap->rate[LS_KIND_GO_HEAP] = src->opt->all ? GO_MEM_PROFILE_RATE
+				      : src->go	    ? go_runtime__rate(src->go)
+						    : 0;
 	return 0;
 }
 
@@ -42,4 +46,7 @@ const struct kind kind_go_heap = {
     .gather = gather,
     .forget = forget,
     .estimate = go_runtime__scale,
+    .start = go_host__start,
+    .tick = go_host__tick,
+    .stop = go_host__stop,
 };

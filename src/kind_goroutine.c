@@ -7,6 +7,7 @@
 #include <bpf/libbpf.h>
 
 #include "cli.h"
+#include "go_host.h"
 #include "go_runtime.h"
 #include "kind.h"
 #include "leakscope.skel.h"
@@ -16,7 +17,7 @@
 static void configure(const struct kind_source *src, bool traced)
 {
 	(void)traced; /* the runtime switches each Go kind by opt->kinds */
-	go_runtime__configure(src->go, src->skel, src->opt->kinds, !src->opt->pid);
+	go_runtime__configure(src->go, src->skel, src->opt->kinds, !src->opt->pid, src->opt->all);
 }
 
 static enum detail describe_goroutine(const struct report_process *p, uint64_t g,
@@ -50,4 +51,7 @@ const struct kind kind_goroutine = {
     .configure = configure,
     .describe = describe,
     .forget = forget,
+    .start = go_host__start,
+    .tick = go_host__tick,
+    .stop = go_host__stop,
 };

@@ -23,6 +23,7 @@
 #include "kind.h"
 #include "elf_lookup.h"
 #include "go_runtime.h"
+#include "go_kinds.h"
 #include "kallsyms.h"
 #include "host.h"
 #include "host_watch.h"
@@ -314,7 +315,7 @@ int main(int argc, char **argv)
 	if (rc)
 		goto cleanup;
 	go_runtime__open(&go_rt, &target);
-	rc = go_runtime__select_kinds(&go_rt, &opt.kinds);
+	rc = go_kinds__select(&go_rt, opt.all, &opt.kinds);
 	if (rc)
 		goto cleanup;
 	session.go = &go_rt;

@@ -96,6 +96,11 @@ struct host_cost {
 	uint64_t exact_ns; /* windows: BPF measured + traps estimated ... */
 	int trap_ns;	   /* ... at this much a probe hit */
 	uint64_t self_ns;  /* leakscope's own process */
+	/* the Go processes traced for goroutines and the Go heap, and their
+	 * probes' cost: BPF measured, traps at trap_ns estimated */
+	bool go;
+	size_t go_processes;
+	uint64_t go_bpf_ns, go_runs;
 };
 
 struct report {

@@ -125,6 +125,12 @@ void report_host__print_memory(FILE *out, const struct report *r, const struct o
 		c->percent, c->ncpus, c->secs, c->budget, c->fault_period, c->sampling_ns / 1e6,
 		c->sampling_runs, c->windows, c->windows == 1 ? "" : "s", c->exact_ns / 1e6,
 		c->trap_ns / 1000, c->self_ns / 1e6);
+	if (c->go)
+		fprintf(out,
+			"go: %zu Go process%s traced for goroutines and the Go heap: %" PRIu64
+			" probe hits, BPF %.1f ms + traps ~%.1f ms (estimated)\n",
+			c->go_processes, c->go_processes == 1 ? "" : "es", c->go_runs,
+			c->go_bpf_ns / 1e6, c->go_runs * (double)c->trap_ns / 1e6);
 	for (i = 0; i < r->nprocs && shown < opt->top; i++) {
 		const struct report_process *p = &r->procs[i];
 

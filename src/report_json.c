@@ -142,9 +142,15 @@ static void print_host(FILE *out, const struct host_cost *c)
 		",\"cpus\":%d,\"budget_percent\":%.4g,\"seconds\":%.3f,\"fault_period\":%" PRIu64
 		",\"sampling_bpf_ns\":%" PRIu64 ",\"sampling_runs\":%" PRIu64
 		",\"exact_windows\":%u,\"exact_ns\":%" PRIu64 ",\"exact_trap_ns_estimate\":%d"
-		",\"self_ns\":%" PRIu64 "}",
+		",\"self_ns\":%" PRIu64,
 		c->ncpus, c->budget, c->secs, c->fault_period, c->sampling_ns, c->sampling_runs,
 		c->windows, c->exact_ns, c->trap_ns, c->self_ns);
+	if (c->go)
+		fprintf(out,
+			",\"go_processes\":%zu,\"go_probe_hits\":%" PRIu64
+			",\"go_bpf_ns\":%" PRIu64,
+			c->go_processes, c->go_runs, c->go_bpf_ns);
+	fputc('}', out);
 }
 
 static void print_process(FILE *out, const struct report_process *p)

@@ -331,7 +331,8 @@ static void test_host_modes(void)
 	CHECK_OK(&o, "-p", "1");
 	CHECK_U64(o.kinds & (1u << LS_KIND_GROWTH), 0);
 	CHECK_OK(&o, "-a");
-	CHECK_U64(o.kinds, 1u << LS_KIND_GROWTH | 1u << LS_KIND_HEAP);
+	CHECK_U64(o.kinds, 1u << LS_KIND_GROWTH | 1u << LS_KIND_HEAP | 1u << LS_KIND_GOROUTINE |
+			       1u << LS_KIND_GO_HEAP);
 	CHECK_U64(o.sample, 0);
 	CHECK_U64(o.max_objects, 1 << 16);
 	CHECK(o.budget == 2);
