@@ -248,8 +248,9 @@ MATRIX_CMD ?= sh tests/matrix/guest-tests.sh $(BUILD)
 # What each matrix kernel runs (the rest runs on the host's): the verifier
 # budget and the refusal fallbacks, heap from the start and by PID, fds and
 # threads, unwinding without frame pointers, a Go target, what a process
-# holds at exit and --check, kernel allocations and mappings.
-MATRIX_TESTS ?= ^(kernel: |heap: -- command, exact bytes|heap: -p attach|fd/thread: -- command|unwind: -O2 without frame pointers|unwind: fds of a -O2|go: -- command|fd/thread: what the process held|check: a command leaking fds|kmem: |mmap: )
+# holds at exit and --check, kernel allocations and mappings, the whole
+# host (sampled page faults, escalation, a Go program started later).
+MATRIX_TESTS ?= ^(kernel: |heap: -- command, exact bytes|heap: -p attach|fd/thread: -- command|unwind: -O2 without frame pointers|unwind: fds of a -O2|go: -- command|fd/thread: what the process held|check: a command leaking fds|kmem: |mmap: |host: -a finds a steady leak|host: -a escalates a static|host: -a traces a Go program started later)
 .PHONY: matrix
 
 # $(value ...): a regex's '$' must reach the guest as it was typed, not as a

@@ -31,6 +31,18 @@ static long anon_cb(struct task_struct *task, struct vm_area_struct *vma, struct
 	return 0;
 }
 
+/*
+ * Whether the fault came from user code (cs's privilege level). The context
+ * is read in whole words, and without a CO-RE relocation: the kernel's
+ * struct pt_regs made cs a u16 after 6.1, where it is a word, and libbpf
+ * refuses to patch an 8-byte load of a field whose size differs. Its
+ * offset is the same in both.
+ */
+static __always_inline bool user_mode(struct bpf_perf_event_data *ctx)
+{
+	return *(volatile __u64 *)((void *)ctx + __builtin_offsetof(struct pt_regs, cs)) & 3;
+}
+
 SEC("perf_event")
 int growth_fault(struct bpf_perf_event_data *ctx)
 {
@@ -47,8 +59,7 @@ int growth_fault(struct bpf_perf_event_data *ctx)
 		return 0;
 	/* a fault in the kernel (a read() into new memory): the user stack
 	 * is where the system call was made */
-	/* the context is read in whole words: cs is a u16 in today's pt_regs */
-	if (*(volatile __u64 *)&ctx->regs.cs & 3) {
+	if (user_mode(ctx)) {
 		ip = ctx->regs.ip;
 		sp = ctx->regs.sp;
 		bp = ctx->regs.bp;
