@@ -161,7 +161,7 @@ fuzz: $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 # loader of no-op programs at leakscope's probe points (the floor), a
 # process holding a million blocks. bcc's memleak is compared when present.
 BENCH_BUILD := $(BUILD)/bench
-BENCH_ROUNDS ?= 5
+BENCH_ROUNDS ?= 11
 BENCH_CFLAGS := -O2 -g -fno-omit-frame-pointer -Wall -Wextra -Werror
 
 # the floors' programs (tools/bench/noop*.bpf.c)
@@ -212,7 +212,7 @@ verifier-report: $(BUILD)/verifier-report
 bench: deps all $(BENCH_BUILD)/noop_probes $(BENCH_BUILD)/mallocbench $(BENCH_BUILD)/million \
 		$(BENCH_BUILD)/pipebench $(BENCH_BUILD)/noop_kmem
 	bash tools/bench/bench.sh $(BUILD)
-	bash tools/bench/host.sh $(BUILD)
+	bash tools/bench/host.sh $(BUILD) $(BENCH_ROUNDS)
 
 # -a alone: untraced, sampled (the default) and, with HOST_EXACT=1, --host-exact
 bench-host: deps all $(BENCH_BUILD)/mallocbench
