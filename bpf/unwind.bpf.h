@@ -96,11 +96,9 @@ enum walk_status {
 	WALK_LOST,     /* no rule and no frame pointer, or a read failed */
 };
 
-/* A mapping seen in this walk: the pcs in [start, end) have row pc + bias.
- * Kept in vma_cache too, for the address space `mm`. */
+/* A mapping seen in this walk: the pcs in [start, end) have row pc + bias. */
 struct seen_vma {
 	__u64 start, end, bias;
-	__u64 mm;
 	__u32 first_row, nrows;
 };
 
@@ -110,29 +108,37 @@ struct seen_vma {
  * are off (a page-fault perf event, growth.bpf.c): the mmap lock it took is
  * then released by an irq_work, and the next call finds that work pending
  * and returns -EBUSY. A walk there finds its files here, the cache filled
- * one mapping per run. Tables loaded later change the generation, so no
- * entry outlives the tables it was made with; an exec keeps the process but
- * not its address space, whose pointer an entry keeps.
+ * one mapping per run. An entry keeps the mapping, not its table (looked
+ * up at each use); an exec keeps the process but not its address space,
+ * whose pointer an entry keeps.
  */
 #define VMA_CACHE_SHIFT 16
 
 struct vma_cache_key {
-	__u32 tgid, generation;
+	__u32 tgid, pad;
 	__u64 granule; /* pc >> VMA_CACHE_SHIFT */
 };
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, struct vma_cache_key);
-	__type(value, struct seen_vma);
-} vma_cache SEC(".maps") __weak;
 
 /* bpf_find_vma's callback: the file and place of the mapping. */
 struct vma_info {
 	__u64 start, end, pgoff, ino;
 	__u32 dev, found;
 };
+
+/* The mapping, not its table: a table loaded later is looked up at each
+ * use, so loading one (which any process's growth can cause) leaves the
+ * cache warm. */
+struct vma_cached {
+	struct vma_info vma;
+	__u64 mm;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct vma_cache_key);
+	__type(value, struct vma_cached);
+} vma_cache SEC(".maps") __weak;
 
 struct walk {
 	__u64 pc, sp, bp, h;
@@ -141,16 +147,16 @@ struct walk {
 	__u32 depth;		 /* frames to walk, the first included */
 	struct seen_vma vmas[2]; /* frames alternate between a few files */
 	__u32 next_vma;
-	__u32 tgid, generation; /* of vma_cache's keys */
-	__u64 mm;		/* the walked task's address space */
+	__u32 tgid; /* of vma_cache's keys */
+	__u64 mm;   /* the walked task's address space */
 	/* What the walk's result depends on in rbp. Code without frame
 	 * pointers keeps data in rbp (and saves it on the stack), so a memo
 	 * (stack_memo.bpf.h) checks rbp, or the word it was restored from,
 	 * only when a frame used it for its CFA. */
 	__u32 bp_restored, start_bp_used;
-	__u64 bp_from;	     /* where the current rbp was read, 0: noted or none */
-	struct vma_info vma; /* bpf_find_vma's answer */
-	__u64 words[2];	     /* what a step reads of the stack */
+	__u64 bp_from;		 /* where the current rbp was read, 0: noted or none */
+	struct vma_cached found; /* bpf_find_vma's answer, as vma_cache keeps it */
+	__u64 words[2];		 /* what a step reads of the stack */
 };
 
 /* One walk per CPU at a time: programs of one CPU do not nest here. */
@@ -184,27 +190,29 @@ static long vma_info_cb(struct task_struct *task, struct vm_area_struct *vma, vo
 	if (!w || !f)
 		return 0;
 	inode = f->f_inode;
-	w->vma.start = vma->vm_start;
-	w->vma.end = vma->vm_end;
-	w->vma.pgoff = vma->vm_pgoff;
-	w->vma.ino = inode->i_ino;
-	w->vma.dev = inode->i_sb->s_dev;
-	w->vma.found = 1;
+	w->found.vma.start = vma->vm_start;
+	w->found.vma.end = vma->vm_end;
+	w->found.vma.pgoff = vma->vm_pgoff;
+	w->found.vma.ino = inode->i_ino;
+	w->found.vma.dev = inode->i_sb->s_dev;
+	w->found.vma.found = 1;
 	return 0;
 }
 
-/* The mapping of pc from vma_cache into the walk's next slot, or NULL. */
-static __always_inline struct seen_vma *cached_vma(struct walk *w, __u64 pc,
-						   struct vma_cache_key *ck)
+/* A mapping found (start, end, pgoff; its file dev, ino) with its file's
+ * table, in the walk's next slot. */
+static __always_inline struct seen_vma *fill_slot(struct walk *w, const struct vma_info *v)
 {
-	struct seen_vma *c = bpf_map_lookup_elem(&vma_cache, ck);
-	struct seen_vma *s;
+	struct ls_unwind_file_key key = {.ino = v->ino, .dev = v->dev};
+	struct ls_unwind_file *f = bpf_map_lookup_elem(&unwind_files, &key);
+	struct seen_vma *s = &w->vmas[w->next_vma & 1];
 
-	if (!c || c->mm != w->mm || pc < c->start || pc >= c->end)
-		return NULL;
-	s = &w->vmas[w->next_vma & 1];
 	w->next_vma++;
-	*s = *c;
+	s->start = v->start;
+	s->end = v->end;
+	s->nrows = f ? f->nrows : 0;
+	s->first_row = f ? f->first_row : 0;
+	s->bias = (v->pgoff << PAGE_SHIFT_) - v->start + (f ? f->delta : 0);
 	return s;
 }
 
@@ -212,9 +220,8 @@ static __always_inline struct seen_vma *cached_vma(struct walk *w, __u64 pc,
  * or the process's VMAs; NULL when pc is in no file that has one. */
 static __always_inline struct seen_vma *vma_of(struct walk *w, __u64 pc)
 {
-	struct vma_cache_key ck = {.tgid = w->tgid, .generation = w->generation};
-	struct ls_unwind_file_key key = {};
-	struct ls_unwind_file *f;
+	struct vma_cache_key ck = {.tgid = w->tgid, .granule = pc >> VMA_CACHE_SHIFT};
+	struct vma_cached *c;
 	struct seen_vma *s;
 	long err;
 	int k;
@@ -222,30 +229,22 @@ static __always_inline struct seen_vma *vma_of(struct walk *w, __u64 pc)
 	for (k = 0; k < 2; k++)
 		if (pc >= w->vmas[k].start && pc < w->vmas[k].end)
 			return w->vmas[k].nrows ? &w->vmas[k] : NULL;
-	ck.granule = pc >> VMA_CACHE_SHIFT;
-	s = cached_vma(w, pc, &ck);
-	if (s)
+	c = bpf_map_lookup_elem(&vma_cache, &ck);
+	if (c && c->mm == w->mm && pc >= c->vma.start && pc < c->vma.end) {
+		s = fill_slot(w, &c->vma);
 		return s->nrows ? s : NULL;
-	w->vma.found = 0;
+	}
+	w->found.vma.found = 0;
 	err = bpf_find_vma(bpf_get_current_task_btf(), pc, vma_info_cb, NULL, 0);
 	/* -EBUSY passes (see vma_cache): what this walk finds without the
 	 * table is no memo */
 	if (err == -EBUSY)
 		memo_forget();
-	if (err || !w->vma.found)
+	if (err || !w->found.vma.found)
 		return NULL;
-	key.ino = w->vma.ino;
-	key.dev = w->vma.dev;
-	f = bpf_map_lookup_elem(&unwind_files, &key);
-	s = &w->vmas[w->next_vma & 1];
-	w->next_vma++;
-	s->start = w->vma.start;
-	s->end = w->vma.end;
-	s->nrows = f ? f->nrows : 0;
-	s->first_row = f ? f->first_row : 0;
-	s->bias = (w->vma.pgoff << PAGE_SHIFT_) - w->vma.start + (f ? f->delta : 0);
-	s->mm = w->mm;
-	bpf_map_update_elem(&vma_cache, &ck, s, BPF_ANY);
+	s = fill_slot(w, &w->found.vma);
+	w->found.mm = w->mm;
+	bpf_map_update_elem(&vma_cache, &ck, &w->found, BPF_ANY);
 	return s->nrows ? s : NULL;
 }
 
@@ -420,7 +419,6 @@ static __always_inline struct walk *unwind_walk(__u64 pc, __u64 sp, __u64 bp, __
 	w->tgid = current_tgid();
 	w->mm = (__u64)bpf_get_current_task_btf()->mm;
 	if (c) {
-		w->generation = c->generation;
 		w->tables = unwind_fp_only ? 0 : c->tables;
 		if (c->depth && c->depth < MAX_STACK_DEPTH)
 			w->depth = c->depth;
