@@ -22,18 +22,6 @@
 #include "util.h"
 #include "verdicts.h"
 
-/* The first line of /proc/PID/comm, NULL when the process is gone. */
-static char *comm_of(int pid)
-{
-	char path[64], *comm;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	comm = read_file(path, NULL);
-	if (comm)
-		comm[strcspn(comm, "\n")] = '\0';
-	return comm;
-}
-
 /* A command not released yet runs leakscope's image: what it will run is
  * its executable, planned and probed already (no exec to follow there). */
 static bool image_to_run(const struct session *s, int pid, struct proc_image *image)
@@ -150,7 +138,7 @@ static void follow_exec(struct session *s, size_t i, bool exec_seen)
 	if (exec_follow__attach(&s->places, s->skel, s->opt, p->pid, s->links))
 		ls_error("PID %d exec'd: its new image is traced only where the old one was",
 			 p->pid);
-	comm = comm_of(p->pid);
+	comm = proc_comm(p->pid);
 	if (comm) {
 		free((char *)p->comm);
 		p->comm = comm;
@@ -187,7 +175,7 @@ int follow__on_event(void *ctx, void *data, size_t len)
 	}
 	if (ev->type != LS_EVENT_NEW_PROCESS)
 		return 0;
-	comm = comm_of(ev->pid);
+	comm = proc_comm(ev->pid);
 	follow__add_process(s, ev->pid, comm ? comm : "?");
 	free(comm);
 	if (s->plan->count && probes__attach(s->skel, s->plan, ev->pid, s->links))
@@ -259,7 +247,7 @@ void follow__adopt(struct session *s, const struct snapshot *snap)
 			;
 		if (k < s->nprocs)
 			continue;
-		comm = comm_of(tgids[i]);
+		comm = proc_comm(tgids[i]);
 		follow__add_process(s, tgids[i], comm ? comm : "?");
 		if (!comm) /* gone before we saw it: its maps are unknown */
 			s->procs[s->nprocs - 1].exited = true;

@@ -69,16 +69,13 @@ static void remember_not_go(const struct stat *st)
  * programs decide it (bpf/common.bpf.h: in_host_scope). */
 static bool in_scope(pid_t pid)
 {
-	char path[64], *text;
+	char *text;
 	bool yes = true;
 
 	if (pid == getpid())
 		return false;
 	if (host.opt->comm) {
-		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-		text = read_file(path, NULL);
-		if (text)
-			text[strcspn(text, "\n")] = '\0';
+		text = proc_comm(pid);
 		yes = text && !strncmp(text, host.opt->comm, 15);
 		free(text);
 	}

@@ -22,13 +22,10 @@ static int pidfd_open(pid_t pid)
 
 static void read_comm(struct target *t)
 {
-	char path[64], *s;
+	char *s = proc_comm(t->pid);
 
-	snprintf(path, sizeof(path), "/proc/%d/comm", t->pid);
-	s = read_file(path, NULL);
 	if (!s)
 		return;
-	s[strcspn(s, "\n")] = '\0';
 	snprintf(t->comm, sizeof(t->comm), "%s", s);
 	free(s);
 }

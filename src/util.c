@@ -156,3 +156,14 @@ const char *path_base(const char *path)
 
 	return slash ? slash + 1 : path;
 }
+
+char *proc_comm(int pid)
+{
+	char path[64], *comm;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	comm = read_file(path, NULL);
+	if (comm)
+		comm[strcspn(comm, "\n")] = '\0';
+	return comm;
+}

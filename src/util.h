@@ -45,5 +45,8 @@ const char *path_base(const char *path);
 
 /* Reads a whole (small, procfs) file; NULL on error with errno set. */
 char *read_file(const char *path, size_t *len);
+/* The name of process `pid` (the first line of /proc/PID/comm), malloc'd;
+ * NULL when the process is gone. */
+char *proc_comm(int pid);
 
 #endif /* UTIL_H */
